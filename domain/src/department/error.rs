@@ -1,0 +1,195 @@
+//! Why a department command was refused. Each variant names the rule it breaks.
+
+use crate::values::{DivisionLevel, EntityId};
+
+/// A refused department command. No event is written when a command returns one of these.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DepartmentError {
+    /// The department has not been established yet.
+    #[error("the department has not been established")]
+    DepartmentNotFound,
+    /// The department was established already.
+    #[error("the department has already been established")]
+    DepartmentAlreadyEstablished,
+    /// The division code's level does not match the department's level.
+    #[error("a department at this level must serve a {expected:?}-level division, the code given is {actual:?}-level")]
+    DivisionLevelMismatch {
+        /// What the department's level requires.
+        expected: DivisionLevel,
+        /// What the code is.
+        actual: DivisionLevel,
+    },
+    /// No main duty with this id.
+    #[error("main duty {0} not found")]
+    MainDutyNotFound(EntityId),
+    /// The main duty id is taken (possibly by a revoked duty).
+    #[error("main duty id {0} is already used in this department")]
+    MainDutyAlreadyExists(EntityId),
+    /// Unit duties still derive from the main duty.
+    #[error("main duty {0} still has unit duties derived from it")]
+    MainDutyHasUnitDuties(EntityId),
+    /// No active unit with this id.
+    #[error("unit {0} not found")]
+    UnitNotFound(EntityId),
+    /// The unit id is taken (possibly by an ended unit).
+    #[error("unit id {0} is already used in this department")]
+    UnitAlreadyExists(EntityId),
+    /// Another active unit has this name.
+    #[error("another unit of this department is already named {0:?}")]
+    UnitNameTaken(String),
+    /// The unit still holds unit duties.
+    #[error("unit {0} still holds unit duties")]
+    UnitHoldsDuties(EntityId),
+    /// The unit still has posts.
+    #[error("unit {0} still has posts")]
+    UnitHoldsPosts(EntityId),
+    /// A unit cannot be merged into itself.
+    #[error("a unit cannot be merged into itself")]
+    MergeIntoSameUnit,
+    /// No active unit duty with this id.
+    #[error("unit duty {0} not found")]
+    UnitDutyNotFound(EntityId),
+    /// The unit duty id is taken.
+    #[error("unit duty id {0} is already used in this department")]
+    UnitDutyAlreadyExists(EntityId),
+    /// The unit duty still has tasks.
+    #[error("unit duty {0} still has tasks")]
+    UnitDutyHasTasks(EntityId),
+    /// The unit duty is already held by the target unit.
+    #[error("unit duty {0} is already held by unit {1}")]
+    UnitDutyAlreadyInUnit(EntityId, EntityId),
+    /// No active task with this id.
+    #[error("task {0} not found")]
+    TaskNotFound(EntityId),
+    /// The task id is taken.
+    #[error("task id {0} is already used in this department")]
+    TaskAlreadyExists(EntityId),
+    /// A task with a risk flag lacks scope, procedure, time limit or standard.
+    #[error("a task with a risk flag must state its scope, procedure, time limit and standard; missing: {0}")]
+    HighRiskTaskIncomplete(String),
+    /// No active post with this id.
+    #[error("post {0} not found")]
+    PostNotFound(EntityId),
+    /// The post id is taken.
+    #[error("post id {0} is already used in this department")]
+    PostAlreadyExists(EntityId),
+    /// The post still holds tasks.
+    #[error("post {0} still holds tasks")]
+    PostHoldsTasks(EntityId),
+    /// The post belongs to another unit than the one holding the task.
+    #[error("post {post_id} belongs to unit {post_unit}, but task {task_id} is held by unit {task_unit}")]
+    PostBelongsToAnotherUnit {
+        /// The task.
+        task_id: EntityId,
+        /// The unit that holds the task.
+        task_unit: EntityId,
+        /// The post.
+        post_id: EntityId,
+        /// The post's unit.
+        post_unit: EntityId,
+    },
+    /// The post holds the task already.
+    #[error("post {1} already holds task {0}")]
+    TaskAlreadyAssigned(EntityId, EntityId),
+    /// The post does not hold the task.
+    #[error("post {1} does not hold task {0}")]
+    TaskNotAssigned(EntityId, EntityId),
+    /// The units' staffing would exceed the department's.
+    #[error("the units' staffing would add up to {units}, above the department's {department}")]
+    StaffingExceedsDepartment {
+        /// The sum over units.
+        units: u64,
+        /// The department's headcount.
+        department: u32,
+    },
+}
+
+/// The broad class of a refusal, for mapping to API error codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// Something referred to does not exist.
+    NotFound,
+    /// The id is taken, or the current state does not allow the change.
+    Conflict,
+    /// The input is wrong whatever the state.
+    Invalid,
+}
+
+impl DepartmentError {
+    /// The broad class of the refusal.
+    pub fn class(&self) -> ErrorClass {
+        use DepartmentError::*;
+        match self {
+            DepartmentNotFound | MainDutyNotFound(_) | UnitNotFound(_) | UnitDutyNotFound(_)
+            | TaskNotFound(_) | PostNotFound(_) => ErrorClass::NotFound,
+            DivisionLevelMismatch { .. }
+            | MergeIntoSameUnit
+            | HighRiskTaskIncomplete(_)
+            | PostBelongsToAnotherUnit { .. } => ErrorClass::Invalid,
+            DepartmentAlreadyEstablished
+            | MainDutyAlreadyExists(_)
+            | MainDutyHasUnitDuties(_)
+            | UnitAlreadyExists(_)
+            | UnitNameTaken(_)
+            | UnitHoldsDuties(_)
+            | UnitHoldsPosts(_)
+            | UnitDutyAlreadyExists(_)
+            | UnitDutyHasTasks(_)
+            | UnitDutyAlreadyInUnit(..)
+            | TaskAlreadyExists(_)
+            | PostAlreadyExists(_)
+            | PostHoldsTasks(_)
+            | TaskAlreadyAssigned(..)
+            | TaskNotAssigned(..)
+            | StaffingExceedsDepartment { .. } => ErrorClass::Conflict,
+        }
+    }
+
+    /// The rule broken, as a stable SCREAMING_SNAKE_CASE name for API clients.
+    pub fn rule(&self) -> &'static str {
+        use DepartmentError::*;
+        match self {
+            DepartmentNotFound => "DEPARTMENT_NOT_FOUND",
+            DepartmentAlreadyEstablished => "DEPARTMENT_ALREADY_ESTABLISHED",
+            DivisionLevelMismatch { .. } => "DIVISION_LEVEL_MISMATCH",
+            MainDutyNotFound(_) => "MAIN_DUTY_NOT_FOUND",
+            MainDutyAlreadyExists(_) => "MAIN_DUTY_ALREADY_EXISTS",
+            MainDutyHasUnitDuties(_) => "MAIN_DUTY_HAS_UNIT_DUTIES",
+            UnitNotFound(_) => "UNIT_NOT_FOUND",
+            UnitAlreadyExists(_) => "UNIT_ALREADY_EXISTS",
+            UnitNameTaken(_) => "UNIT_NAME_TAKEN",
+            UnitHoldsDuties(_) => "UNIT_HOLDS_DUTIES",
+            UnitHoldsPosts(_) => "UNIT_HOLDS_POSTS",
+            MergeIntoSameUnit => "MERGE_INTO_SAME_UNIT",
+            UnitDutyNotFound(_) => "UNIT_DUTY_NOT_FOUND",
+            UnitDutyAlreadyExists(_) => "UNIT_DUTY_ALREADY_EXISTS",
+            UnitDutyHasTasks(_) => "UNIT_DUTY_HAS_TASKS",
+            UnitDutyAlreadyInUnit(..) => "UNIT_DUTY_ALREADY_IN_UNIT",
+            TaskNotFound(_) => "TASK_NOT_FOUND",
+            TaskAlreadyExists(_) => "TASK_ALREADY_EXISTS",
+            HighRiskTaskIncomplete(_) => "HIGH_RISK_TASK_INCOMPLETE",
+            PostNotFound(_) => "POST_NOT_FOUND",
+            PostAlreadyExists(_) => "POST_ALREADY_EXISTS",
+            PostHoldsTasks(_) => "POST_HOLDS_TASKS",
+            PostBelongsToAnotherUnit { .. } => "POST_BELONGS_TO_ANOTHER_UNIT",
+            TaskAlreadyAssigned(..) => "TASK_ALREADY_ASSIGNED",
+            TaskNotAssigned(..) => "TASK_NOT_ASSIGNED",
+            StaffingExceedsDepartment { .. } => "STAFFING_EXCEEDS_DEPARTMENT",
+        }
+    }
+
+    /// Whether the refusal only says "this id exists already" (a retried create).
+    pub fn is_already_exists(&self) -> bool {
+        use DepartmentError::*;
+        matches!(
+            self,
+            DepartmentAlreadyEstablished
+                | MainDutyAlreadyExists(_)
+                | UnitAlreadyExists(_)
+                | UnitDutyAlreadyExists(_)
+                | TaskAlreadyExists(_)
+                | PostAlreadyExists(_)
+                | TaskAlreadyAssigned(..)
+        )
+    }
+}

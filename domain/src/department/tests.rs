@@ -1,0 +1,1336 @@
+//! Given / when / then tests: one behaviour per test, named `<command>_<condition>_<outcome>`.
+
+use cqrs_es::test::TestFramework;
+
+use super::*;
+use crate::values::{
+    BodyKind, CreditCode, DayKind, DepartmentLevel, DivisionCode, DivisionLevel, EntityId,
+    Headcount, Name, Text, TimeLimit,
+};
+
+type Fixture = TestFramework<Department>;
+
+fn id(s: &str) -> EntityId {
+    EntityId::parse(s).expect("valid id")
+}
+fn name(s: &str) -> Name {
+    Name::parse(s).expect("valid name")
+}
+fn text(s: &str) -> Text {
+    Text::parse(s).expect("valid text")
+}
+fn heads(n: i64) -> Headcount {
+    Headcount::parse(n).expect("valid headcount")
+}
+fn code() -> CreditCode {
+    CreditCode::from_parts('1', '1', "371300", "00435001").expect("valid code")
+}
+fn linyi() -> DivisionCode {
+    DivisionCode::parse("371300000000").expect("valid division")
+}
+
+fn establish_command() -> DepartmentCommand {
+    DepartmentCommand::EstablishDepartment {
+        id: code(),
+        name: name("临沂市市场监督管理局"),
+        division: linyi(),
+        level: DepartmentLevel::City,
+        sector: name("市场监管"),
+        kind: BodyKind::GovernmentDepartment,
+    }
+}
+
+fn established() -> DepartmentEvent {
+    DepartmentEvent::DepartmentEstablished {
+        id: code(),
+        name: name("临沂市市场监督管理局"),
+        division: linyi(),
+        level: DepartmentLevel::City,
+        sector: name("市场监管"),
+        kind: BodyKind::GovernmentDepartment,
+    }
+}
+
+fn plain_task(task_name: &str) -> TaskDetails {
+    TaskDetails {
+        name: name(task_name),
+        scope: None,
+        procedure: None,
+        time_limit: None,
+        standard: None,
+        risks: RiskFlags::default(),
+    }
+}
+
+fn risky_task() -> TaskDetails {
+    TaskDetails {
+        name: name("行政处罚案件审核"),
+        scope: Some(text("全局行政处罚案件")),
+        procedure: Some(text("受理、审核、出具意见")),
+        time_limit: Some(TimeLimit::new(5, DayKind::Working).expect("valid limit")),
+        standard: Some(text("事实清楚、证据确凿、适用法律正确")),
+        risks: RiskFlags {
+            wide_discretion: true,
+            ..RiskFlags::default()
+        },
+    }
+}
+
+/// A department with main duty md1, units u1 and u2, unit duty ud1 (md1, in u1), task t1 (of
+/// ud1), posts p1 (u1) and p2 (u2), and p1 holding t1.
+fn structure() -> Vec<DepartmentEvent> {
+    use DepartmentEvent as E;
+    vec![
+        established(),
+        E::MainDutyDefined {
+            duty_id: id("md1"),
+            text: text("负责市场综合监督管理"),
+        },
+        E::UnitEstablished {
+            unit_id: id("u1"),
+            name: name("机关党委"),
+        },
+        E::UnitEstablished {
+            unit_id: id("u2"),
+            name: name("办公室"),
+        },
+        E::UnitDutyAssigned {
+            unit_duty_id: id("ud1"),
+            main_duty_id: id("md1"),
+            unit_id: id("u1"),
+            text: text("负责局机关和直属单位党的建设和群团工作"),
+        },
+        E::TaskDefined {
+            task_id: id("t1"),
+            unit_duty_id: id("ud1"),
+            unit_id: id("u1"),
+            details: plain_task("组织理论学习"),
+        },
+        E::PostCreated {
+            post_id: id("p1"),
+            unit_id: id("u1"),
+            name: name("党建岗"),
+        },
+        E::PostCreated {
+            post_id: id("p2"),
+            unit_id: id("u2"),
+            name: name("文秘岗"),
+        },
+        E::TaskAssignedToPost {
+            task_id: id("t1"),
+            post_id: id("p1"),
+        },
+    ]
+}
+
+fn with(mut events: Vec<DepartmentEvent>, more: Vec<DepartmentEvent>) -> Vec<DepartmentEvent> {
+    events.extend(more);
+    events
+}
+
+// --- stored contract ------------------------------------------------------------------------
+
+#[test]
+fn every_event_serialises_with_its_type_name_as_tag() {
+    use cqrs_es::DomainEvent;
+    let mut seen = Vec::new();
+    let samples = with(
+        structure(),
+        vec![
+            DepartmentEvent::MainDutyAmended {
+                duty_id: id("md1"),
+                text: text("x"),
+            },
+            DepartmentEvent::MainDutyRevoked { duty_id: id("md1") },
+            DepartmentEvent::UnitRenamed {
+                unit_id: id("u1"),
+                name: name("x"),
+            },
+            DepartmentEvent::UnitMerged {
+                unit_id: id("u1"),
+                into_unit_id: id("u2"),
+                moved_unit_duties: vec![],
+                moved_tasks: vec![],
+                moved_posts: vec![],
+                into_staffing: None,
+            },
+            DepartmentEvent::UnitAbolished { unit_id: id("u1") },
+            DepartmentEvent::UnitDutyTransferred {
+                unit_duty_id: id("ud1"),
+                from_unit_id: id("u1"),
+                to_unit_id: id("u2"),
+                moved_tasks: vec![],
+                ended_assignments: vec![],
+            },
+            DepartmentEvent::UnitDutyRevoked {
+                unit_duty_id: id("ud1"),
+            },
+            DepartmentEvent::TaskAmended {
+                task_id: id("t1"),
+                details: plain_task("x"),
+            },
+            DepartmentEvent::TaskRetired {
+                task_id: id("t1"),
+                ended_assignments: vec![],
+            },
+            DepartmentEvent::PostAbolished { post_id: id("p1") },
+            DepartmentEvent::TaskUnassignedFromPost {
+                task_id: id("t1"),
+                post_id: id("p1"),
+            },
+            DepartmentEvent::DepartmentStaffingSet {
+                headcount: heads(1),
+            },
+            DepartmentEvent::UnitStaffingSet {
+                unit_id: id("u1"),
+                headcount: heads(1),
+            },
+        ],
+    );
+    for event in samples {
+        let json = serde_json::to_value(&event).expect("serialises");
+        let tag = json
+            .as_object()
+            .and_then(|o| o.keys().next().cloned())
+            .expect("externally tagged");
+        assert_eq!(tag, event.event_type());
+        assert_eq!(event.event_version(), "1");
+        let back: DepartmentEvent = serde_json::from_value(json).expect("deserialises");
+        assert_eq!(back, event);
+        if !seen.contains(&tag) {
+            seen.push(tag);
+        }
+    }
+    seen.sort();
+    let mut all: Vec<String> = DepartmentEvent::TYPES.iter().map(|s| s.to_string()).collect();
+    all.sort();
+    assert_eq!(seen, all, "every event type is covered");
+}
+
+// --- establish ------------------------------------------------------------------------------
+
+#[test]
+fn establish_department_new_emits_established() {
+    Fixture::with(())
+        .given_no_previous_events()
+        .when(establish_command())
+        .then_expect_events(vec![established()]);
+}
+
+#[test]
+fn establish_department_twice_is_refused() {
+    Fixture::with(())
+        .given(vec![established()])
+        .when(establish_command())
+        .then_expect_error(DepartmentError::DepartmentAlreadyEstablished);
+}
+
+#[test]
+fn establish_department_with_county_division_at_city_level_is_refused() {
+    let command = DepartmentCommand::EstablishDepartment {
+        id: code(),
+        name: name("x"),
+        division: DivisionCode::parse("371302000000").expect("valid"),
+        level: DepartmentLevel::City,
+        sector: name("x"),
+        kind: BodyKind::PartyOrgan,
+    };
+    Fixture::with(())
+        .given_no_previous_events()
+        .when(command)
+        .then_expect_error(DepartmentError::DivisionLevelMismatch {
+            expected: DivisionLevel::City,
+            actual: DivisionLevel::County,
+        });
+}
+
+#[test]
+fn any_command_before_establishment_is_refused() {
+    Fixture::with(())
+        .given_no_previous_events()
+        .when(DepartmentCommand::EstablishUnit {
+            unit_id: id("u1"),
+            name: name("办公室"),
+        })
+        .then_expect_error(DepartmentError::DepartmentNotFound);
+}
+
+// --- main duties ----------------------------------------------------------------------------
+
+#[test]
+fn define_main_duty_new_emits_defined() {
+    Fixture::with(())
+        .given(vec![established()])
+        .when(DepartmentCommand::DefineMainDuty {
+            duty_id: id("md9"),
+            text: text("负责产品质量安全监督管理"),
+        })
+        .then_expect_events(vec![DepartmentEvent::MainDutyDefined {
+            duty_id: id("md9"),
+            text: text("负责产品质量安全监督管理"),
+        }]);
+}
+
+#[test]
+fn define_main_duty_existing_id_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::DefineMainDuty {
+            duty_id: id("md1"),
+            text: text("x"),
+        })
+        .then_expect_error(DepartmentError::MainDutyAlreadyExists(id("md1")));
+}
+
+#[test]
+fn define_main_duty_id_of_revoked_duty_is_refused() {
+    Fixture::with(())
+        .given(vec![
+            established(),
+            DepartmentEvent::MainDutyDefined {
+                duty_id: id("md1"),
+                text: text("x"),
+            },
+            DepartmentEvent::MainDutyRevoked { duty_id: id("md1") },
+        ])
+        .when(DepartmentCommand::DefineMainDuty {
+            duty_id: id("md1"),
+            text: text("y"),
+        })
+        .then_expect_error(DepartmentError::MainDutyAlreadyExists(id("md1")));
+}
+
+#[test]
+fn amend_main_duty_new_text_emits_amended() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::AmendMainDuty {
+            duty_id: id("md1"),
+            text: text("负责市场综合监督管理，起草有关法规草案"),
+        })
+        .then_expect_events(vec![DepartmentEvent::MainDutyAmended {
+            duty_id: id("md1"),
+            text: text("负责市场综合监督管理，起草有关法规草案"),
+        }]);
+}
+
+#[test]
+fn amend_main_duty_same_text_emits_nothing() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::AmendMainDuty {
+            duty_id: id("md1"),
+            text: text("负责市场综合监督管理"),
+        })
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn amend_main_duty_unknown_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::AmendMainDuty {
+            duty_id: id("nope"),
+            text: text("x"),
+        })
+        .then_expect_error(DepartmentError::MainDutyNotFound(id("nope")));
+}
+
+#[test]
+fn revoke_main_duty_without_unit_duties_emits_revoked() {
+    Fixture::with(())
+        .given(with(
+            structure(),
+            vec![DepartmentEvent::MainDutyDefined {
+                duty_id: id("md2"),
+                text: text("x"),
+            }],
+        ))
+        .when(DepartmentCommand::RevokeMainDuty { duty_id: id("md2") })
+        .then_expect_events(vec![DepartmentEvent::MainDutyRevoked { duty_id: id("md2") }]);
+}
+
+#[test]
+fn revoke_main_duty_with_unit_duties_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::RevokeMainDuty { duty_id: id("md1") })
+        .then_expect_error(DepartmentError::MainDutyHasUnitDuties(id("md1")));
+}
+
+#[test]
+fn revoke_main_duty_unknown_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::RevokeMainDuty { duty_id: id("x") })
+        .then_expect_error(DepartmentError::MainDutyNotFound(id("x")));
+}
+
+// --- units ----------------------------------------------------------------------------------
+
+#[test]
+fn establish_unit_new_emits_established() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::EstablishUnit {
+            unit_id: id("u3"),
+            name: name("法规科"),
+        })
+        .then_expect_events(vec![DepartmentEvent::UnitEstablished {
+            unit_id: id("u3"),
+            name: name("法规科"),
+        }]);
+}
+
+#[test]
+fn establish_unit_existing_id_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::EstablishUnit {
+            unit_id: id("u1"),
+            name: name("法规科"),
+        })
+        .then_expect_error(DepartmentError::UnitAlreadyExists(id("u1")));
+}
+
+#[test]
+fn establish_unit_taken_name_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::EstablishUnit {
+            unit_id: id("u3"),
+            name: name("办公室"),
+        })
+        .then_expect_error(DepartmentError::UnitNameTaken("办公室".into()));
+}
+
+#[test]
+fn establish_unit_name_of_abolished_unit_is_allowed() {
+    Fixture::with(())
+        .given(vec![
+            established(),
+            DepartmentEvent::UnitEstablished {
+                unit_id: id("u1"),
+                name: name("办公室"),
+            },
+            DepartmentEvent::UnitAbolished { unit_id: id("u1") },
+        ])
+        .when(DepartmentCommand::EstablishUnit {
+            unit_id: id("u2"),
+            name: name("办公室"),
+        })
+        .then_expect_events(vec![DepartmentEvent::UnitEstablished {
+            unit_id: id("u2"),
+            name: name("办公室"),
+        }]);
+}
+
+#[test]
+fn rename_unit_new_name_emits_renamed() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::RenameUnit {
+            unit_id: id("u1"),
+            name: name("党建工作科"),
+        })
+        .then_expect_events(vec![DepartmentEvent::UnitRenamed {
+            unit_id: id("u1"),
+            name: name("党建工作科"),
+        }]);
+}
+
+#[test]
+fn rename_unit_to_other_units_name_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::RenameUnit {
+            unit_id: id("u1"),
+            name: name("办公室"),
+        })
+        .then_expect_error(DepartmentError::UnitNameTaken("办公室".into()));
+}
+
+#[test]
+fn rename_unit_same_name_emits_nothing() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::RenameUnit {
+            unit_id: id("u1"),
+            name: name("机关党委"),
+        })
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn rename_unit_unknown_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::RenameUnit {
+            unit_id: id("u9"),
+            name: name("x"),
+        })
+        .then_expect_error(DepartmentError::UnitNotFound(id("u9")));
+}
+
+#[test]
+fn merge_units_moves_duties_tasks_posts_and_staffing() {
+    Fixture::with(())
+        .given(with(
+            structure(),
+            vec![
+                DepartmentEvent::UnitStaffingSet {
+                    unit_id: id("u1"),
+                    headcount: heads(5),
+                },
+                DepartmentEvent::UnitStaffingSet {
+                    unit_id: id("u2"),
+                    headcount: heads(3),
+                },
+            ],
+        ))
+        .when(DepartmentCommand::MergeUnits {
+            unit_id: id("u1"),
+            into_unit_id: id("u2"),
+        })
+        .then_expect_events(vec![DepartmentEvent::UnitMerged {
+            unit_id: id("u1"),
+            into_unit_id: id("u2"),
+            moved_unit_duties: vec![id("ud1")],
+            moved_tasks: vec![id("t1")],
+            moved_posts: vec![id("p1")],
+            into_staffing: Some(heads(8)),
+        }]);
+}
+
+#[test]
+fn merge_units_keeps_assignments_valid_after_the_merge() {
+    // After the merge p1 (moved to u2) still holds t1 (moved to u2): assigning it again is a
+    // duplicate, and p2 (already in u2) may now take t1.
+    let given = with(
+        structure(),
+        vec![DepartmentEvent::UnitMerged {
+            unit_id: id("u1"),
+            into_unit_id: id("u2"),
+            moved_unit_duties: vec![id("ud1")],
+            moved_tasks: vec![id("t1")],
+            moved_posts: vec![id("p1")],
+            into_staffing: None,
+        }],
+    );
+    Fixture::with(())
+        .given(given.clone())
+        .when(DepartmentCommand::AssignTaskToPost {
+            task_id: id("t1"),
+            post_id: id("p1"),
+        })
+        .then_expect_error(DepartmentError::TaskAlreadyAssigned(id("t1"), id("p1")));
+    Fixture::with(())
+        .given(given)
+        .when(DepartmentCommand::AssignTaskToPost {
+            task_id: id("t1"),
+            post_id: id("p2"),
+        })
+        .then_expect_events(vec![DepartmentEvent::TaskAssignedToPost {
+            task_id: id("t1"),
+            post_id: id("p2"),
+        }]);
+}
+
+#[test]
+fn merge_units_into_itself_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::MergeUnits {
+            unit_id: id("u1"),
+            into_unit_id: id("u1"),
+        })
+        .then_expect_error(DepartmentError::MergeIntoSameUnit);
+}
+
+#[test]
+fn merge_units_unknown_target_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::MergeUnits {
+            unit_id: id("u1"),
+            into_unit_id: id("u9"),
+        })
+        .then_expect_error(DepartmentError::UnitNotFound(id("u9")));
+}
+
+#[test]
+fn merge_units_merged_unit_is_gone() {
+    Fixture::with(())
+        .given(with(
+            structure(),
+            vec![DepartmentEvent::UnitMerged {
+                unit_id: id("u1"),
+                into_unit_id: id("u2"),
+                moved_unit_duties: vec![id("ud1")],
+                moved_tasks: vec![id("t1")],
+                moved_posts: vec![id("p1")],
+                into_staffing: None,
+            }],
+        ))
+        .when(DepartmentCommand::CreatePost {
+            post_id: id("p9"),
+            unit_id: id("u1"),
+            name: name("x"),
+        })
+        .then_expect_error(DepartmentError::UnitNotFound(id("u1")));
+}
+
+#[test]
+fn abolish_unit_empty_emits_abolished() {
+    Fixture::with(())
+        .given(with(
+            structure(),
+            vec![DepartmentEvent::UnitEstablished {
+                unit_id: id("u3"),
+                name: name("法规科"),
+            }],
+        ))
+        .when(DepartmentCommand::AbolishUnit { unit_id: id("u3") })
+        .then_expect_events(vec![DepartmentEvent::UnitAbolished { unit_id: id("u3") }]);
+}
+
+#[test]
+fn abolish_unit_holding_duties_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::AbolishUnit { unit_id: id("u1") })
+        .then_expect_error(DepartmentError::UnitHoldsDuties(id("u1")));
+}
+
+#[test]
+fn abolish_unit_holding_posts_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::AbolishUnit { unit_id: id("u2") })
+        .then_expect_error(DepartmentError::UnitHoldsPosts(id("u2")));
+}
+
+#[test]
+fn abolish_unit_unknown_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::AbolishUnit { unit_id: id("u9") })
+        .then_expect_error(DepartmentError::UnitNotFound(id("u9")));
+}
+
+// --- unit duties ----------------------------------------------------------------------------
+
+#[test]
+fn assign_unit_duty_new_emits_assigned() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::AssignUnitDuty {
+            unit_duty_id: id("ud2"),
+            main_duty_id: id("md1"),
+            unit_id: id("u2"),
+            text: text("负责机关日常运转"),
+        })
+        .then_expect_events(vec![DepartmentEvent::UnitDutyAssigned {
+            unit_duty_id: id("ud2"),
+            main_duty_id: id("md1"),
+            unit_id: id("u2"),
+            text: text("负责机关日常运转"),
+        }]);
+}
+
+#[test]
+fn assign_unit_duty_existing_id_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::AssignUnitDuty {
+            unit_duty_id: id("ud1"),
+            main_duty_id: id("md1"),
+            unit_id: id("u2"),
+            text: text("x"),
+        })
+        .then_expect_error(DepartmentError::UnitDutyAlreadyExists(id("ud1")));
+}
+
+#[test]
+fn assign_unit_duty_unknown_main_duty_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::AssignUnitDuty {
+            unit_duty_id: id("ud2"),
+            main_duty_id: id("md9"),
+            unit_id: id("u2"),
+            text: text("x"),
+        })
+        .then_expect_error(DepartmentError::MainDutyNotFound(id("md9")));
+}
+
+#[test]
+fn assign_unit_duty_unknown_unit_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::AssignUnitDuty {
+            unit_duty_id: id("ud2"),
+            main_duty_id: id("md1"),
+            unit_id: id("u9"),
+            text: text("x"),
+        })
+        .then_expect_error(DepartmentError::UnitNotFound(id("u9")));
+}
+
+#[test]
+fn transfer_unit_duty_moves_tasks_and_ends_assignments() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::TransferUnitDuty {
+            unit_duty_id: id("ud1"),
+            to_unit_id: id("u2"),
+        })
+        .then_expect_events(vec![DepartmentEvent::UnitDutyTransferred {
+            unit_duty_id: id("ud1"),
+            from_unit_id: id("u1"),
+            to_unit_id: id("u2"),
+            moved_tasks: vec![id("t1")],
+            ended_assignments: vec![Assignment {
+                task_id: id("t1"),
+                post_id: id("p1"),
+            }],
+        }]);
+}
+
+#[test]
+fn transfer_unit_duty_to_its_own_unit_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::TransferUnitDuty {
+            unit_duty_id: id("ud1"),
+            to_unit_id: id("u1"),
+        })
+        .then_expect_error(DepartmentError::UnitDutyAlreadyInUnit(id("ud1"), id("u1")));
+}
+
+#[test]
+fn transfer_unit_duty_unknown_duty_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::TransferUnitDuty {
+            unit_duty_id: id("ud9"),
+            to_unit_id: id("u2"),
+        })
+        .then_expect_error(DepartmentError::UnitDutyNotFound(id("ud9")));
+}
+
+#[test]
+fn transfer_unit_duty_unknown_unit_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::TransferUnitDuty {
+            unit_duty_id: id("ud1"),
+            to_unit_id: id("u9"),
+        })
+        .then_expect_error(DepartmentError::UnitNotFound(id("u9")));
+}
+
+#[test]
+fn transfer_unit_duty_then_old_post_cannot_take_its_task() {
+    Fixture::with(())
+        .given(with(
+            structure(),
+            vec![DepartmentEvent::UnitDutyTransferred {
+                unit_duty_id: id("ud1"),
+                from_unit_id: id("u1"),
+                to_unit_id: id("u2"),
+                moved_tasks: vec![id("t1")],
+                ended_assignments: vec![Assignment {
+                    task_id: id("t1"),
+                    post_id: id("p1"),
+                }],
+            }],
+        ))
+        .when(DepartmentCommand::AssignTaskToPost {
+            task_id: id("t1"),
+            post_id: id("p1"),
+        })
+        .then_expect_error(DepartmentError::PostBelongsToAnotherUnit {
+            task_id: id("t1"),
+            task_unit: id("u2"),
+            post_id: id("p1"),
+            post_unit: id("u1"),
+        });
+}
+
+#[test]
+fn revoke_unit_duty_without_tasks_emits_revoked() {
+    Fixture::with(())
+        .given(with(
+            structure(),
+            vec![DepartmentEvent::UnitDutyAssigned {
+                unit_duty_id: id("ud2"),
+                main_duty_id: id("md1"),
+                unit_id: id("u2"),
+                text: text("x"),
+            }],
+        ))
+        .when(DepartmentCommand::RevokeUnitDuty {
+            unit_duty_id: id("ud2"),
+        })
+        .then_expect_events(vec![DepartmentEvent::UnitDutyRevoked {
+            unit_duty_id: id("ud2"),
+        }]);
+}
+
+#[test]
+fn revoke_unit_duty_with_tasks_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::RevokeUnitDuty {
+            unit_duty_id: id("ud1"),
+        })
+        .then_expect_error(DepartmentError::UnitDutyHasTasks(id("ud1")));
+}
+
+#[test]
+fn revoke_unit_duty_unknown_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::RevokeUnitDuty {
+            unit_duty_id: id("ud9"),
+        })
+        .then_expect_error(DepartmentError::UnitDutyNotFound(id("ud9")));
+}
+
+// --- tasks ----------------------------------------------------------------------------------
+
+#[test]
+fn define_task_new_emits_defined_with_holding_unit() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::DefineTask {
+            task_id: id("t2"),
+            unit_duty_id: id("ud1"),
+            details: plain_task("发展党员"),
+        })
+        .then_expect_events(vec![DepartmentEvent::TaskDefined {
+            task_id: id("t2"),
+            unit_duty_id: id("ud1"),
+            unit_id: id("u1"),
+            details: plain_task("发展党员"),
+        }]);
+}
+
+#[test]
+fn define_task_high_risk_complete_emits_defined() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::DefineTask {
+            task_id: id("t2"),
+            unit_duty_id: id("ud1"),
+            details: risky_task(),
+        })
+        .then_expect_events(vec![DepartmentEvent::TaskDefined {
+            task_id: id("t2"),
+            unit_duty_id: id("ud1"),
+            unit_id: id("u1"),
+            details: risky_task(),
+        }]);
+}
+
+#[test]
+fn define_task_high_risk_incomplete_is_refused() {
+    let mut details = risky_task();
+    details.procedure = None;
+    details.standard = None;
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::DefineTask {
+            task_id: id("t2"),
+            unit_duty_id: id("ud1"),
+            details,
+        })
+        .then_expect_error(DepartmentError::HighRiskTaskIncomplete(
+            "procedure, standard".into(),
+        ));
+}
+
+#[test]
+fn define_task_existing_id_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::DefineTask {
+            task_id: id("t1"),
+            unit_duty_id: id("ud1"),
+            details: plain_task("x"),
+        })
+        .then_expect_error(DepartmentError::TaskAlreadyExists(id("t1")));
+}
+
+#[test]
+fn define_task_unknown_unit_duty_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::DefineTask {
+            task_id: id("t2"),
+            unit_duty_id: id("ud9"),
+            details: plain_task("x"),
+        })
+        .then_expect_error(DepartmentError::UnitDutyNotFound(id("ud9")));
+}
+
+#[test]
+fn amend_task_new_details_emits_amended() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::AmendTask {
+            task_id: id("t1"),
+            details: risky_task(),
+        })
+        .then_expect_events(vec![DepartmentEvent::TaskAmended {
+            task_id: id("t1"),
+            details: risky_task(),
+        }]);
+}
+
+#[test]
+fn amend_task_same_details_emits_nothing() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::AmendTask {
+            task_id: id("t1"),
+            details: plain_task("组织理论学习"),
+        })
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn amend_task_high_risk_incomplete_is_refused() {
+    let mut details = plain_task("组织理论学习");
+    details.risks.integrity_risk = true;
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::AmendTask {
+            task_id: id("t1"),
+            details,
+        })
+        .then_expect_error(DepartmentError::HighRiskTaskIncomplete(
+            "scope, procedure, timeLimit, standard".into(),
+        ));
+}
+
+#[test]
+fn amend_task_unknown_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::AmendTask {
+            task_id: id("t9"),
+            details: plain_task("x"),
+        })
+        .then_expect_error(DepartmentError::TaskNotFound(id("t9")));
+}
+
+#[test]
+fn retire_task_ends_its_assignments() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::RetireTask { task_id: id("t1") })
+        .then_expect_events(vec![DepartmentEvent::TaskRetired {
+            task_id: id("t1"),
+            ended_assignments: vec![id("p1")],
+        }]);
+}
+
+#[test]
+fn retire_task_twice_is_refused() {
+    Fixture::with(())
+        .given(with(
+            structure(),
+            vec![DepartmentEvent::TaskRetired {
+                task_id: id("t1"),
+                ended_assignments: vec![id("p1")],
+            }],
+        ))
+        .when(DepartmentCommand::RetireTask { task_id: id("t1") })
+        .then_expect_error(DepartmentError::TaskNotFound(id("t1")));
+}
+
+#[test]
+fn retire_task_frees_its_post_for_abolition() {
+    Fixture::with(())
+        .given(with(
+            structure(),
+            vec![DepartmentEvent::TaskRetired {
+                task_id: id("t1"),
+                ended_assignments: vec![id("p1")],
+            }],
+        ))
+        .when(DepartmentCommand::AbolishPost { post_id: id("p1") })
+        .then_expect_events(vec![DepartmentEvent::PostAbolished { post_id: id("p1") }]);
+}
+
+// --- posts ----------------------------------------------------------------------------------
+
+#[test]
+fn create_post_new_emits_created() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::CreatePost {
+            post_id: id("p3"),
+            unit_id: id("u1"),
+            name: name("纪检岗"),
+        })
+        .then_expect_events(vec![DepartmentEvent::PostCreated {
+            post_id: id("p3"),
+            unit_id: id("u1"),
+            name: name("纪检岗"),
+        }]);
+}
+
+#[test]
+fn create_post_existing_id_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::CreatePost {
+            post_id: id("p1"),
+            unit_id: id("u1"),
+            name: name("x"),
+        })
+        .then_expect_error(DepartmentError::PostAlreadyExists(id("p1")));
+}
+
+#[test]
+fn create_post_unknown_unit_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::CreatePost {
+            post_id: id("p3"),
+            unit_id: id("u9"),
+            name: name("x"),
+        })
+        .then_expect_error(DepartmentError::UnitNotFound(id("u9")));
+}
+
+#[test]
+fn abolish_post_without_tasks_emits_abolished() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::AbolishPost { post_id: id("p2") })
+        .then_expect_events(vec![DepartmentEvent::PostAbolished { post_id: id("p2") }]);
+}
+
+#[test]
+fn abolish_post_holding_tasks_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::AbolishPost { post_id: id("p1") })
+        .then_expect_error(DepartmentError::PostHoldsTasks(id("p1")));
+}
+
+#[test]
+fn abolish_post_unknown_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::AbolishPost { post_id: id("p9") })
+        .then_expect_error(DepartmentError::PostNotFound(id("p9")));
+}
+
+#[test]
+fn assign_task_to_post_of_same_unit_emits_assigned() {
+    Fixture::with(())
+        .given(with(
+            structure(),
+            vec![DepartmentEvent::PostCreated {
+                post_id: id("p3"),
+                unit_id: id("u1"),
+                name: name("纪检岗"),
+            }],
+        ))
+        .when(DepartmentCommand::AssignTaskToPost {
+            task_id: id("t1"),
+            post_id: id("p3"),
+        })
+        .then_expect_events(vec![DepartmentEvent::TaskAssignedToPost {
+            task_id: id("t1"),
+            post_id: id("p3"),
+        }]);
+}
+
+#[test]
+fn assign_task_to_post_of_another_unit_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::AssignTaskToPost {
+            task_id: id("t1"),
+            post_id: id("p2"),
+        })
+        .then_expect_error(DepartmentError::PostBelongsToAnotherUnit {
+            task_id: id("t1"),
+            task_unit: id("u1"),
+            post_id: id("p2"),
+            post_unit: id("u2"),
+        });
+}
+
+#[test]
+fn assign_task_to_post_twice_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::AssignTaskToPost {
+            task_id: id("t1"),
+            post_id: id("p1"),
+        })
+        .then_expect_error(DepartmentError::TaskAlreadyAssigned(id("t1"), id("p1")));
+}
+
+#[test]
+fn assign_task_to_post_unknown_task_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::AssignTaskToPost {
+            task_id: id("t9"),
+            post_id: id("p1"),
+        })
+        .then_expect_error(DepartmentError::TaskNotFound(id("t9")));
+}
+
+#[test]
+fn assign_task_to_post_unknown_post_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::AssignTaskToPost {
+            task_id: id("t1"),
+            post_id: id("p9"),
+        })
+        .then_expect_error(DepartmentError::PostNotFound(id("p9")));
+}
+
+#[test]
+fn unassign_task_from_post_held_emits_unassigned() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::UnassignTaskFromPost {
+            task_id: id("t1"),
+            post_id: id("p1"),
+        })
+        .then_expect_events(vec![DepartmentEvent::TaskUnassignedFromPost {
+            task_id: id("t1"),
+            post_id: id("p1"),
+        }]);
+}
+
+#[test]
+fn unassign_task_from_post_not_held_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::UnassignTaskFromPost {
+            task_id: id("t1"),
+            post_id: id("p2"),
+        })
+        .then_expect_error(DepartmentError::TaskNotAssigned(id("t1"), id("p2")));
+}
+
+#[test]
+fn unassign_task_from_post_unknown_post_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::UnassignTaskFromPost {
+            task_id: id("t1"),
+            post_id: id("p9"),
+        })
+        .then_expect_error(DepartmentError::PostNotFound(id("p9")));
+}
+
+#[test]
+fn unassign_task_from_post_unknown_task_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::UnassignTaskFromPost {
+            task_id: id("t9"),
+            post_id: id("p1"),
+        })
+        .then_expect_error(DepartmentError::TaskNotFound(id("t9")));
+}
+
+// --- staffing -------------------------------------------------------------------------------
+
+#[test]
+fn set_department_staffing_emits_set() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::SetDepartmentStaffing {
+            headcount: heads(120),
+        })
+        .then_expect_events(vec![DepartmentEvent::DepartmentStaffingSet {
+            headcount: heads(120),
+        }]);
+}
+
+#[test]
+fn set_department_staffing_same_value_emits_nothing() {
+    Fixture::with(())
+        .given(with(
+            structure(),
+            vec![DepartmentEvent::DepartmentStaffingSet {
+                headcount: heads(120),
+            }],
+        ))
+        .when(DepartmentCommand::SetDepartmentStaffing {
+            headcount: heads(120),
+        })
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn set_department_staffing_below_units_sum_is_refused() {
+    Fixture::with(())
+        .given(with(
+            structure(),
+            vec![
+                DepartmentEvent::UnitStaffingSet {
+                    unit_id: id("u1"),
+                    headcount: heads(5),
+                },
+                DepartmentEvent::UnitStaffingSet {
+                    unit_id: id("u2"),
+                    headcount: heads(4),
+                },
+            ],
+        ))
+        .when(DepartmentCommand::SetDepartmentStaffing {
+            headcount: heads(8),
+        })
+        .then_expect_error(DepartmentError::StaffingExceedsDepartment {
+            units: 9,
+            department: 8,
+        });
+}
+
+#[test]
+fn set_unit_staffing_emits_set() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::SetUnitStaffing {
+            unit_id: id("u1"),
+            headcount: heads(6),
+        })
+        .then_expect_events(vec![DepartmentEvent::UnitStaffingSet {
+            unit_id: id("u1"),
+            headcount: heads(6),
+        }]);
+}
+
+#[test]
+fn set_unit_staffing_above_department_is_refused() {
+    Fixture::with(())
+        .given(with(
+            structure(),
+            vec![
+                DepartmentEvent::DepartmentStaffingSet {
+                    headcount: heads(10),
+                },
+                DepartmentEvent::UnitStaffingSet {
+                    unit_id: id("u2"),
+                    headcount: heads(4),
+                },
+            ],
+        ))
+        .when(DepartmentCommand::SetUnitStaffing {
+            unit_id: id("u1"),
+            headcount: heads(7),
+        })
+        .then_expect_error(DepartmentError::StaffingExceedsDepartment {
+            units: 11,
+            department: 10,
+        });
+}
+
+#[test]
+fn set_unit_staffing_unknown_unit_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::SetUnitStaffing {
+            unit_id: id("u9"),
+            headcount: heads(1),
+        })
+        .then_expect_error(DepartmentError::UnitNotFound(id("u9")));
+}
+
+// --- properties -----------------------------------------------------------------------------
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A small random command over a small id space, so that collisions and dangling
+    /// references happen often.
+    fn command() -> impl Strategy<Value = DepartmentCommand> {
+        let ids = || (0u8..4).prop_map(|n| id(&format!("x{n}")));
+        prop_oneof![
+            (ids(), 0u8..3)
+                .prop_map(|(u, n)| DepartmentCommand::EstablishUnit {
+                    unit_id: u,
+                    name: name(&format!("科{n}")),
+                }),
+            ids().prop_map(|d| DepartmentCommand::DefineMainDuty {
+                duty_id: d,
+                text: text("职责"),
+            }),
+            (ids(), ids(), ids()).prop_map(|(ud, md, u)| DepartmentCommand::AssignUnitDuty {
+                unit_duty_id: ud,
+                main_duty_id: md,
+                unit_id: u,
+                text: text("科室职责"),
+            }),
+            (ids(), ids()).prop_map(|(t, ud)| DepartmentCommand::DefineTask {
+                task_id: t,
+                unit_duty_id: ud,
+                details: plain_task("任务"),
+            }),
+            (ids(), ids()).prop_map(|(p, u)| DepartmentCommand::CreatePost {
+                post_id: p,
+                unit_id: u,
+                name: name("岗"),
+            }),
+            (ids(), ids()).prop_map(|(t, p)| DepartmentCommand::AssignTaskToPost {
+                task_id: t,
+                post_id: p,
+            }),
+            (ids(), ids()).prop_map(|(t, p)| DepartmentCommand::UnassignTaskFromPost {
+                task_id: t,
+                post_id: p,
+            }),
+            (ids(), ids()).prop_map(|(a, b)| DepartmentCommand::MergeUnits {
+                unit_id: a,
+                into_unit_id: b,
+            }),
+            (ids(), ids()).prop_map(|(ud, u)| DepartmentCommand::TransferUnitDuty {
+                unit_duty_id: ud,
+                to_unit_id: u,
+            }),
+            ids().prop_map(|t| DepartmentCommand::RetireTask { task_id: t }),
+            ids().prop_map(|p| DepartmentCommand::AbolishPost { post_id: p }),
+            ids().prop_map(|u| DepartmentCommand::AbolishUnit { unit_id: u }),
+            ids().prop_map(|ud| DepartmentCommand::RevokeUnitDuty { unit_duty_id: ud }),
+            ids().prop_map(|d| DepartmentCommand::RevokeMainDuty { duty_id: d }),
+        ]
+    }
+
+    proptest! {
+        /// Whatever sequence of commands is accepted, the structure stays consistent: every
+        /// assignment joins a post and a task of the same unit, and every active unit duty
+        /// lies in an active unit and derives from an active main duty.
+        #[test]
+        fn accepted_commands_keep_the_structure_consistent(
+            commands in proptest::collection::vec(command(), 1..60)
+        ) {
+            let mut department = Department::default();
+            cqrs_es::Aggregate::apply(&mut department, established());
+            for command in commands {
+                if let Ok(events) = department.decide(command) {
+                    for event in events {
+                        cqrs_es::Aggregate::apply(&mut department, event);
+                    }
+                }
+                prop_assert!(department.is_consistent(), "{department:#?}");
+            }
+        }
+    }
+}

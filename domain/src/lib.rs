@@ -1,0 +1,13 @@
+//! The dutyledger domain: aggregates, commands, events, value types and business rules.
+//!
+//! Pure: no SQL, no HTTP, no GraphQL. Everything here can be tested without a database.
+//!
+//! - [`values`]: value types that parse their input (credit codes, division codes, ids, names).
+//! - [`department`]: the department aggregate (三定: main duties, units, unit duties, tasks,
+//!   posts, staffing).
+//! - [`metadata`]: the keys every event's metadata carries (actor, request id, reason, effective
+//!   time).
+
+pub mod department;
+pub mod metadata;
+pub mod values;
