@@ -1,1 +1,19 @@
-pub fn x(){}
+//! The dutyledger service: GraphQL over HTTP, the CLI, and the glue between them and the
+//! storage side.
+//!
+//! - [`cli`]: the `dutyledger` command line (serve, migrate, seed) and its typed settings.
+//! - [`app`]: the application state shared by every request: the pool, the command service
+//!   (execute a command, then wait until the read models show it).
+//! - [`http`]: the axum router (`/graphql`, GraphiQL, `/healthz`, `/readyz`) and the server
+//!   with graceful shutdown.
+//! - [`graphql`]: the schema, one module per area, and the mapping of errors to
+//!   `extensions.code`.
+//! - [`context`]: who is asking (actor) and the request id, carried into every event.
+//! - [`seed`]: the Linyi demo data.
+
+pub mod app;
+pub mod cli;
+pub mod context;
+pub mod graphql;
+pub mod http;
+pub mod seed;

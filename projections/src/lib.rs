@@ -1,1 +1,19 @@
+//! dutyledger's storage side: the event log on PostgreSQL, the projector and the read models.
+//!
+//! - [`db`]: connecting, and the embedded migrations (`migrations/` at the workspace root).
+//! - [`event_log`]: appending events (the command executor, with snapshots), the global order
+//!   and its opaque [`Cursor`]s.
+//! - [`projector`]: the single active projector that applies the global order to the read
+//!   models, and [`projector::ProjectionWatch`] for read-your-writes.
+//! - [`duty_list`]: the duty-task list read model (departments, units, duties, tasks, posts,
+//!   assignments) and its queries, including decomposition coverage.
+//! - [`error`]: this crate's error type.
 
+pub mod db;
+pub mod duty_list;
+pub mod error;
+pub mod event_log;
+pub mod projector;
+
+pub use error::StoreError;
+pub use event_log::{Cursor, StoredEvent};

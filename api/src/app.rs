@@ -1,0 +1,109 @@
+//! The application state shared by every request, and the command service.
+
+use std::time::Duration;
+
+use cqrs_es::Aggregate;
+use dutyledger_domain::department::{Department, DepartmentCommand};
+use dutyledger_domain::metadata::CommandMetadata;
+use dutyledger_domain::values::CreditCode;
+use dutyledger_projections::duty_list::DutyList;
+use dutyledger_projections::event_log::EventStore;
+use dutyledger_projections::projector::{Projection, ProjectionWatch, Projector};
+use dutyledger_projections::Cursor;
+use sqlx::PgPool;
+use std::sync::Arc;
+
+use crate::context::RequestContext;
+use crate::graphql::error::ApiError;
+
+/// What a command did, as the API reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandOutcome {
+    /// Events appended (0: the command changed nothing).
+    pub events: usize,
+    /// The cursor of its last event, if it appended any.
+    pub cursor: Option<Cursor>,
+    /// Whether the read models already show its effect.
+    pub projected: bool,
+}
+
+/// Executes commands on behalf of a request and waits until the read models show them.
+#[derive(Debug, Clone)]
+pub struct Commands {
+    store: EventStore,
+    watch: ProjectionWatch,
+    wait: Duration,
+}
+
+impl Commands {
+    /// A command service over `store`, waiting at most `wait` for the projector.
+    pub fn new(store: EventStore, watch: ProjectionWatch, wait: Duration) -> Self {
+        Self { store, watch, wait }
+    }
+
+    /// Executes a department command with the request's actor and id (and a reason, if given)
+    /// in the metadata; returns once the read models show the result (or the wait ran out).
+    #[tracing::instrument(skip_all, fields(department = %department, request_id = %ctx.request_id))]
+    pub async fn department(
+        &self,
+        ctx: &RequestContext,
+        department: &CreditCode,
+        command: DepartmentCommand,
+        reason: Option<String>,
+    ) -> Result<CommandOutcome, ApiError> {
+        let mut metadata = CommandMetadata::new(ctx.actor.clone(), ctx.request_id.clone());
+        metadata.reason = reason;
+        let executed = self
+            .store
+            .execute::<Department>(department.as_str(), command, &(), &metadata)
+            .await
+            .map_err(|e| ApiError::from_department(e, &ctx.request_id))?;
+        let projected = match executed.cursor {
+            Some(cursor) => self.watch.wait_for(cursor, self.wait).await,
+            None => true,
+        };
+        if !projected {
+            tracing::warn!(wait = ?self.wait, "read models did not catch up within the wait");
+        }
+        Ok(CommandOutcome {
+            events: executed.events,
+            cursor: executed.cursor,
+            projected,
+        })
+    }
+}
+
+/// Everything a request handler needs.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The database.
+    pub pool: PgPool,
+    /// The command service.
+    pub commands: Commands,
+}
+
+/// The projections this build maintains.
+pub fn projections() -> Vec<Arc<dyn Projection>> {
+    vec![Arc::new(DutyList)]
+}
+
+/// The aggregate types this build writes (for diagnostics).
+pub const AGGREGATE_TYPES: [&str; 1] = [Department::TYPE];
+
+impl AppState {
+    /// Builds the state: the event store, and a watch on the projector's progress. Does not
+    /// start a projector (see [`AppState::spawn_projector`]).
+    pub fn new(pool: PgPool, wait: Duration) -> Self {
+        let names = projections().iter().map(|p| p.name()).collect();
+        let watch = ProjectionWatch::spawn(pool.clone(), names);
+        let commands = Commands::new(EventStore::new(pool.clone()), watch, wait);
+        Self { pool, commands }
+    }
+
+    /// Starts a projector in this process. It becomes active if no other instance holds the
+    /// projector lock, and stands by otherwise.
+    pub fn spawn_projector(&self) -> tokio::task::JoinHandle<()> {
+        let projector = Projector::new(self.pool.clone(), projections());
+        tokio::spawn(projector.run())
+    }
+}

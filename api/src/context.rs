@@ -1,0 +1,37 @@
+//! Who is asking, and under which request id. Both go into the metadata of every event the
+//! request causes.
+
+/// The identity and request id of one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestContext {
+    /// The actor, as `role:subject` (e.g. `supervisor:zhang.wei`, `system:seed`).
+    pub actor: String,
+    /// The request id (from `X-Request-Id` if the client sent a sane one, else generated).
+    pub request_id: String,
+}
+
+impl RequestContext {
+    /// A context for an actor with a fresh request id.
+    pub fn new(actor: impl Into<String>) -> Self {
+        Self {
+            actor: actor.into(),
+            request_id: new_request_id(),
+        }
+    }
+}
+
+/// A fresh request id.
+pub fn new_request_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Accepts a client-supplied request id if it is short and plain, so that it can be logged and
+/// stored safely.
+pub fn sane_request_id(value: &str) -> Option<String> {
+    let ok = !value.is_empty()
+        && value.len() <= 64
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+    ok.then(|| value.to_owned())
+}

@@ -1,0 +1,207 @@
+//! One mutation per department command. Mutations only execute commands; each returns after
+//! the read models show its effect (or the bounded wait ran out, see `projected`).
+
+use async_graphql::{Context, Object, ID};
+use dutyledger_domain::values::CreditCode;
+use dutyledger_domain::values::EntityId;
+use dutyledger_projections::duty_list;
+
+use super::inputs::*;
+use super::types::Department;
+use crate::app::{AppState, CommandOutcome};
+use crate::context::RequestContext;
+use crate::graphql::error::ApiError;
+
+/// The result of a command.
+#[derive(Debug, Clone)]
+pub struct CommandResult {
+    department_id: CreditCode,
+    id: Option<EntityId>,
+    outcome: CommandOutcome,
+}
+
+/// What a command did.
+#[Object]
+impl CommandResult {
+    /// The department the command changed.
+    async fn department_id(&self) -> ID {
+        ID(self.department_id.to_string())
+    }
+
+    /// The id of the entity the command created or changed (server-assigned if the input had
+    /// none).
+    async fn id(&self) -> Option<ID> {
+        self.id.as_ref().map(|i| ID(i.to_string()))
+    }
+
+    /// How many events were appended; 0 means the command changed nothing (e.g. setting a value
+    /// the department already had).
+    async fn events(&self) -> i32 {
+        self.outcome.events as i32
+    }
+
+    /// The cursor of the command's last event in the global event order (null if none).
+    async fn cursor(&self) -> Option<String> {
+        self.outcome.cursor.map(|c| c.to_string())
+    }
+
+    /// Whether the read models already show the command's effect (false only if the projector
+    /// did not catch up within the server's wait).
+    async fn projected(&self) -> bool {
+        self.outcome.projected
+    }
+
+    /// The department as the read models show it now.
+    async fn department(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Department>> {
+        let app = ctx.data::<AppState>()?;
+        let rc = ctx.data::<RequestContext>()?;
+        let s = duty_list::structure(&app.pool, self.department_id.as_str())
+            .await
+            .map_err(|e| ApiError::from_store(e, &rc.request_id))?;
+        Ok(s.map(Department::from_structure))
+    }
+}
+
+async fn run(ctx: &Context<'_>, parsed: Result<Parsed, ApiError>) -> async_graphql::Result<CommandResult> {
+    let app = ctx.data::<AppState>()?;
+    let rc = ctx.data::<RequestContext>()?;
+    let Parsed {
+        department,
+        command,
+        entity,
+        reason,
+    } = parsed?;
+    let outcome = app
+        .commands
+        .department(rc, &department, command, reason)
+        .await?;
+    Ok(CommandResult {
+        department_id: department,
+        id: entity,
+        outcome,
+    })
+}
+
+/// Mutations of the duty-task list (三定 structure).
+#[derive(Default, Debug)]
+pub struct StructureMutation;
+
+#[Object]
+impl StructureMutation {
+    /// Establish a department (once per credit code).
+    async fn establish_department(
+        &self,
+        ctx: &Context<'_>,
+        input: EstablishDepartmentInput,
+    ) -> async_graphql::Result<CommandResult> {
+        let parsed = input.parse().and_then(|(id, command)| {
+            Ok(Parsed {
+                department: id,
+                command,
+                entity: None,
+                reason: input.options.reason()?,
+            })
+        });
+        run(ctx, parsed).await
+    }
+
+    /// Define a main duty (主要职责).
+    async fn define_main_duty(&self, ctx: &Context<'_>, input: DefineMainDutyInput) -> async_graphql::Result<CommandResult> {
+        run(ctx, input.parse()).await
+    }
+
+    /// Amend a main duty's wording.
+    async fn amend_main_duty(&self, ctx: &Context<'_>, input: AmendMainDutyInput) -> async_graphql::Result<CommandResult> {
+        run(ctx, input.parse()).await
+    }
+
+    /// Revoke a main duty; refused while unit duties derive from it.
+    async fn revoke_main_duty(&self, ctx: &Context<'_>, input: RevokeMainDutyInput) -> async_graphql::Result<CommandResult> {
+        run(ctx, input.parse()).await
+    }
+
+    /// Establish an internal unit (科室).
+    async fn establish_unit(&self, ctx: &Context<'_>, input: EstablishUnitInput) -> async_graphql::Result<CommandResult> {
+        run(ctx, input.parse()).await
+    }
+
+    /// Rename a unit.
+    async fn rename_unit(&self, ctx: &Context<'_>, input: RenameUnitInput) -> async_graphql::Result<CommandResult> {
+        run(ctx, input.parse()).await
+    }
+
+    /// Merge a unit into another: its duties (with tasks and assignments), posts and staffing
+    /// move to the surviving unit, and it ceases to exist.
+    async fn merge_units(&self, ctx: &Context<'_>, input: MergeUnitsInput) -> async_graphql::Result<CommandResult> {
+        run(ctx, input.parse()).await
+    }
+
+    /// Abolish a unit; refused while it holds duties or posts.
+    async fn abolish_unit(&self, ctx: &Context<'_>, input: AbolishUnitInput) -> async_graphql::Result<CommandResult> {
+        run(ctx, input.parse()).await
+    }
+
+    /// Give a unit a duty derived from a main duty.
+    async fn assign_unit_duty(&self, ctx: &Context<'_>, input: AssignUnitDutyInput) -> async_graphql::Result<CommandResult> {
+        run(ctx, input.parse()).await
+    }
+
+    /// Transfer a unit duty to another unit; its tasks move and their assignments end.
+    async fn transfer_unit_duty(&self, ctx: &Context<'_>, input: TransferUnitDutyInput) -> async_graphql::Result<CommandResult> {
+        run(ctx, input.parse()).await
+    }
+
+    /// Revoke a unit duty; refused while it has tasks.
+    async fn revoke_unit_duty(&self, ctx: &Context<'_>, input: RevokeUnitDutyInput) -> async_graphql::Result<CommandResult> {
+        run(ctx, input.parse()).await
+    }
+
+    /// Define a work task split from a unit duty.
+    async fn define_task(&self, ctx: &Context<'_>, input: DefineTaskInput) -> async_graphql::Result<CommandResult> {
+        run(ctx, input.parse()).await
+    }
+
+    /// Replace a task's details.
+    async fn amend_task(&self, ctx: &Context<'_>, input: AmendTaskInput) -> async_graphql::Result<CommandResult> {
+        run(ctx, input.parse()).await
+    }
+
+    /// Retire a task; its assignments end.
+    async fn retire_task(&self, ctx: &Context<'_>, input: RetireTaskInput) -> async_graphql::Result<CommandResult> {
+        run(ctx, input.parse()).await
+    }
+
+    /// Create a post (岗位) in a unit.
+    async fn create_post(&self, ctx: &Context<'_>, input: CreatePostInput) -> async_graphql::Result<CommandResult> {
+        run(ctx, input.parse()).await
+    }
+
+    /// Abolish a post; refused while it holds tasks.
+    async fn abolish_post(&self, ctx: &Context<'_>, input: AbolishPostInput) -> async_graphql::Result<CommandResult> {
+        run(ctx, input.parse()).await
+    }
+
+    /// Let a post hold a task; the post must belong to the unit that holds the task.
+    async fn assign_task_to_post(&self, ctx: &Context<'_>, input: TaskPostInput) -> async_graphql::Result<CommandResult> {
+        run(ctx, input.parse_assign()).await
+    }
+
+    /// End a post's hold on a task.
+    async fn unassign_task_from_post(&self, ctx: &Context<'_>, input: TaskPostInput) -> async_graphql::Result<CommandResult> {
+        run(ctx, input.parse_unassign()).await
+    }
+
+    /// Set the department's staffing headcount (编制数).
+    async fn set_department_staffing(
+        &self,
+        ctx: &Context<'_>,
+        input: SetDepartmentStaffingInput,
+    ) -> async_graphql::Result<CommandResult> {
+        run(ctx, input.parse()).await
+    }
+
+    /// Set a unit's staffing headcount.
+    async fn set_unit_staffing(&self, ctx: &Context<'_>, input: SetUnitStaffingInput) -> async_graphql::Result<CommandResult> {
+        run(ctx, input.parse()).await
+    }
+}

@@ -1,0 +1,50 @@
+//! Queries of the duty-task list. They only read the read models.
+
+use async_graphql::{Context, Object, ID};
+use dutyledger_domain::values::CreditCode;
+use dutyledger_projections::duty_list;
+
+use super::types::Department;
+use crate::app::AppState;
+use crate::context::RequestContext;
+use crate::graphql::error::{parse_field, ApiError};
+
+/// Queries of the duty-task list.
+#[derive(Default, Debug)]
+pub struct StructureQuery;
+
+#[Object]
+impl StructureQuery {
+    /// Every department, in the order they were established.
+    async fn departments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Department>> {
+        let app = ctx.data::<AppState>()?;
+        let rc = ctx.data::<RequestContext>()?;
+        let rows = duty_list::departments(&app.pool)
+            .await
+            .map_err(|e| ApiError::from_store(e, &rc.request_id))?;
+        Ok(rows.into_iter().map(Department::from_row).collect())
+    }
+
+    /// One department by its unified social credit code. A malformed code is a
+    /// `BAD_USER_INPUT` error; an unknown one a `NOT_FOUND` error (and `null`).
+    async fn department(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The department's 18-character unified social credit code.")] id: ID,
+    ) -> async_graphql::Result<Option<Department>> {
+        let app = ctx.data::<AppState>()?;
+        let rc = ctx.data::<RequestContext>()?;
+        let code = parse_field("id", CreditCode::parse(&id))?;
+        let structure = duty_list::structure(&app.pool, code.as_str())
+            .await
+            .map_err(|e| ApiError::from_store(e, &rc.request_id))?;
+        match structure {
+            Some(s) => Ok(Some(Department::from_structure(s))),
+            None => Err(ApiError::NotFound {
+                message: format!("department {code} not found"),
+                rule: Some("DEPARTMENT_NOT_FOUND"),
+            }
+            .into()),
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! The HTTP side: the axum router and the server. GraphQL is served at `/graphql` following the
+//! GraphQL-over-HTTP spec (POST with `application/json`; GET for queries only; responses as
+//! `application/graphql-response+json` when the client accepts it, else `application/json`),
+//! with GraphiQL for browsers at the same path. `/healthz` answers while the process lives;
+//! `/readyz` once the database is reachable and migrated.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::OperationType;
+use async_graphql::{ServerError, Value};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use sqlx::PgPool;
+
+use crate::context::{new_request_id, sane_request_id, RequestContext};
+use crate::graphql::DutySchema;
+
+/// Largest request body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+
+#[derive(Clone)]
+struct HttpState {
+    schema: DutySchema,
+    pool: PgPool,
+}
+
+/// The router, used by the server and the tests alike.
+pub fn router(schema: DutySchema, pool: PgPool) -> Router {
+    Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(HttpState { schema, pool })
+}
+
+async fn readyz(State(state): State<HttpState>) -> Response {
+    if dutyledger_projections::db::is_ready(&state.pool).await {
+        (StatusCode::OK, "ready").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable or not migrated").into_response()
+    }
+}
+
+/// Which media type the response uses, from the request's `Accept` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Media {
+    GraphQLResponse,
+    Json,
+}
+
+fn negotiate(headers: &HeaderMap) -> Option<Media> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(Media::Json);
+    };
+    let mut best = None;
+    for part in accept.split(',') {
+        let mut pieces = part.trim().split(';');
+        let media = pieces.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let q_zero = pieces.any(|p| p.trim().replace(' ', "") == "q=0");
+        if q_zero {
+            continue;
+        }
+        match media.as_str() {
+            GRAPHQL_RESPONSE => return Some(Media::GraphQLResponse),
+            JSON | "application/*" | "*/*" => best = best.or(Some(Media::Json)),
+            _ => {}
+        }
+    }
+    best
+}
+
+fn request_context(headers: &HeaderMap) -> RequestContext {
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(sane_request_id)
+        .unwrap_or_else(new_request_id);
+    RequestContext {
+        actor: "anonymous:local".to_owned(),
+        request_id,
+    }
+}
+
+fn error_body(message: &str, code: &str) -> String {
+    serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }).to_string()
+}
+
+fn respond(status: StatusCode, media: Media, body: String) -> Response {
+    let content_type = match media {
+        Media::GraphQLResponse => GRAPHQL_RESPONSE,
+        Media::Json => "application/json; charset=utf-8",
+    };
+    let mut response = (status, body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+fn not_acceptable() -> Response {
+    respond(
+        StatusCode::NOT_ACCEPTABLE,
+        Media::Json,
+        error_body(
+            "the response can only be application/graphql-response+json or application/json",
+            "NOT_ACCEPTABLE",
+        ),
+    )
+}
+
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"))
+}
+
+async fn graphql_get(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let query = query.unwrap_or_default();
+    if wants_html(&headers) && !query.split('&').any(|kv| kv.starts_with("query=")) {
+        return Html(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .subscription_endpoint("/graphql/ws")
+                .title("dutyledger")
+                .finish(),
+        )
+        .into_response();
+    }
+    let Some(media) = negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let request = match async_graphql::http::parse_query_string(&query) {
+        Ok(r) => r,
+        Err(e) => {
+            return respond(
+                StatusCode::BAD_REQUEST,
+                media,
+                error_body(&format!("invalid GraphQL request in the query string: {e}"), "BAD_REQUEST"),
+            )
+        }
+    };
+    execute(&state, &headers, media, request, Method::GET).await
+}
+
+async fn graphql_post(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(media) = negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
+    if content_type.as_deref() != Some(JSON) {
+        return respond(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            media,
+            error_body("POST bodies must be application/json", "UNSUPPORTED_MEDIA_TYPE"),
+        );
+    }
+    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return respond(
+                StatusCode::BAD_REQUEST,
+                media,
+                error_body(&format!("the body is not a GraphQL request: {e}"), "BAD_REQUEST"),
+            )
+        }
+    };
+    execute(&state, &headers, media, request, Method::POST).await
+}
+
+/// The operation type the request would run, if its document parses.
+fn operation_type(request: &async_graphql::Request) -> Option<OperationType> {
+    let document = async_graphql::parser::parse_query(&request.query).ok()?;
+    let mut operations = document.operations.iter();
+    match &request.operation_name {
+        Some(name) => operations
+            .find(|(n, _)| n.map(|n| n.as_str()) == Some(name.as_str()))
+            .map(|(_, op)| op.node.ty),
+        None => operations.next().map(|(_, op)| op.node.ty),
+    }
+}
+
+async fn execute(
+    state: &HttpState,
+    headers: &HeaderMap,
+    media: Media,
+    request: async_graphql::Request,
+    method: Method,
+) -> Response {
+    if method == Method::GET && operation_type(&request) == Some(OperationType::Mutation) {
+        let mut response = respond(
+            StatusCode::METHOD_NOT_ALLOWED,
+            media,
+            error_body("mutations must be sent with POST", "METHOD_NOT_ALLOWED"),
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    let rc = request_context(headers);
+    let request_id = rc.request_id.clone();
+    let mut response = state.schema.execute(request.data(rc)).await;
+    let request_error = matches!(response.data, Value::Null) && !response.errors.is_empty();
+    for error in &mut response.errors {
+        add_code(error, request_error);
+    }
+    let status = if media == Media::GraphQLResponse && request_error {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let body = match serde_json::to_string(&response) {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, request_id, "cannot serialise a response");
+            return respond(StatusCode::INTERNAL_SERVER_ERROR, media, error_body("internal error", "INTERNAL"));
+        }
+    };
+    let mut http = respond(status, media, body);
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        http.headers_mut().insert("x-request-id", v);
+    }
+    http
+}
+
+/// Gives every error an `extensions.code`: errors raised by the parser and the validator carry
+/// none of their own.
+fn add_code(error: &mut ServerError, request_error: bool) {
+    let has_code = error
+        .extensions
+        .as_ref()
+        .is_some_and(|e| e.get("code").is_some());
+    if has_code {
+        return;
+    }
+    let code = if error.message.starts_with("Parse error") || error.message.contains("expected") && request_error {
+        "GRAPHQL_PARSE_FAILED"
+    } else if request_error || error.path.is_empty() {
+        "GRAPHQL_VALIDATION_FAILED"
+    } else if error.message.starts_with("Failed to parse") || error.message.starts_with("Invalid value") {
+        "BAD_USER_INPUT"
+    } else {
+        "INTERNAL"
+    };
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code);
+}
+
+/// Serves `router` on `addr` until SIGTERM or Ctrl-C, then finishes the requests in flight.
+pub async fn serve(addr: SocketAddr, router: Router, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!(address = %listener.local_addr()?, "serving GraphQL at http://{}/graphql", listener.local_addr()?);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

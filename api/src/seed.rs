@@ -1,0 +1,489 @@
+//! The Linyi (临沂市, division 371300000000) demo data: three city departments with their 三定
+//! structure, following the source article. The market supervision bureau's party-building
+//! section splits "负责局机关和直属单位党的建设和群团工作" into 7 tasks held by 5 posts.
+//!
+//! Credit codes are computed with the GB 11714 and GB 32100 check characters from an
+//! organisation-code body, not typed by hand. Every entity has a fixed id, so running the seed
+//! again changes nothing: a command refused only because its entity exists already is skipped.
+
+use dutyledger_domain::department::{DepartmentCommand, RiskFlags, TaskDetails};
+use dutyledger_domain::values::{
+    BodyKind, CreditCode, DayKind, DepartmentLevel, DivisionCode, EntityId, Headcount, Name,
+    Text, TimeLimit, ValueError,
+};
+
+use crate::app::AppState;
+use crate::context::RequestContext;
+use crate::graphql::error::ApiError;
+
+/// Linyi's division code.
+pub const LINYI: &str = "371300000000";
+
+/// A high-risk task's four required statements and its flags.
+#[derive(Debug)]
+struct Risk {
+    scope: &'static str,
+    procedure: &'static str,
+    days: i64,
+    kind: DayKind,
+    standard: &'static str,
+    flags: RiskFlags,
+}
+
+#[derive(Debug)]
+struct SeedTask {
+    id: &'static str,
+    name: &'static str,
+    risk: Option<Risk>,
+    posts: &'static [&'static str],
+}
+
+#[derive(Debug)]
+struct SeedUnitDuty {
+    id: &'static str,
+    main_duty: &'static str,
+    text: &'static str,
+    tasks: &'static [SeedTask],
+}
+
+#[derive(Debug)]
+struct SeedUnit {
+    id: &'static str,
+    name: &'static str,
+    staffing: i64,
+    posts: &'static [(&'static str, &'static str)],
+    duties: &'static [SeedUnitDuty],
+}
+
+/// One demo department.
+#[derive(Debug)]
+pub struct SeedDepartment {
+    /// The 8-digit organisation-code body its credit code is computed from.
+    pub org_body: &'static str,
+    /// Its name.
+    pub name: &'static str,
+    sector: &'static str,
+    kind: BodyKind,
+    staffing: i64,
+    main_duties: &'static [(&'static str, &'static str)],
+    units: &'static [SeedUnit],
+}
+
+impl SeedDepartment {
+    /// Its credit code: registration authority 1 (establishment office), kind 1 (organ),
+    /// Linyi's division, the organisation code with its check character, the check character.
+    pub fn credit_code(&self) -> Result<CreditCode, ValueError> {
+        CreditCode::from_parts('1', '1', &LINYI[..6], self.org_body)
+    }
+}
+
+const INTEGRITY: RiskFlags = RiskFlags {
+    strict_policy_standard: false,
+    wide_discretion: false,
+    integrity_risk: true,
+};
+
+const STRICT_AND_DISCRETION: RiskFlags = RiskFlags {
+    strict_policy_standard: true,
+    wide_discretion: true,
+    integrity_risk: false,
+};
+
+const ALL_RISKS: RiskFlags = RiskFlags {
+    strict_policy_standard: true,
+    wide_discretion: true,
+    integrity_risk: true,
+};
+
+/// The market supervision bureau (临沂市市场监督管理局).
+pub const MARKET_SUPERVISION: SeedDepartment = SeedDepartment {
+    org_body: "00435012",
+    name: "临沂市市场监督管理局",
+    sector: "市场监管",
+    kind: BodyKind::GovernmentDepartment,
+    staffing: 120,
+    main_duties: &[
+        ("msb-md-01", "负责市场综合监督管理。起草市场监督管理有关规范性文件，组织实施质量强市战略、食品安全战略和标准化战略。"),
+        ("msb-md-02", "负责市场主体统一登记注册。指导各类企业、农民专业合作社和从事经营活动的单位、个体工商户登记注册工作。"),
+        ("msb-md-03", "负责组织和指导市场监管综合执法工作。"),
+        ("msb-md-04", "负责食品安全监督管理综合协调。组织制定食品安全重大政策并组织实施。"),
+        ("msb-md-05", "负责宏观质量管理。拟订并实施质量发展的制度措施。"),
+        ("msb-md-06", "负责局机关和直属单位党的建设和群团工作"),
+    ],
+    units: &[
+        SeedUnit {
+            id: "msb-party",
+            name: "机关党委（党建工作科）",
+            staffing: 6,
+            posts: &[
+                ("msb-party-p1", "党建综合岗"),
+                ("msb-party-p2", "组织岗"),
+                ("msb-party-p3", "宣传岗"),
+                ("msb-party-p4", "纪检岗"),
+                ("msb-party-p5", "群团岗"),
+            ],
+            duties: &[SeedUnitDuty {
+                id: "msb-party-ud1",
+                main_duty: "msb-md-06",
+                text: "负责局机关和直属单位党的建设和群团工作",
+                tasks: &[
+                    SeedTask { id: "msb-party-t1", name: "制定年度党建工作计划并组织实施", risk: None, posts: &["msb-party-p1"] },
+                    SeedTask { id: "msb-party-t2", name: "组织局机关和直属单位党员理论学习", risk: None, posts: &["msb-party-p3"] },
+                    SeedTask { id: "msb-party-t3", name: "负责党员发展、教育和管理", risk: None, posts: &["msb-party-p2"] },
+                    SeedTask { id: "msb-party-t4", name: "指导基层党组织换届选举和组织生活", risk: None, posts: &["msb-party-p2"] },
+                    SeedTask {
+                        id: "msb-party-t5",
+                        name: "负责党费收缴、使用和管理",
+                        risk: Some(Risk {
+                            scope: "局机关和直属单位全体党员党费",
+                            procedure: "按月核定、收缴、登记，季度公示，年度审计",
+                            days: 10,
+                            kind: DayKind::Working,
+                            standard: "按《中国共产党党费收缴、使用和管理的规定》足额收缴、专款专用",
+                            flags: INTEGRITY,
+                        }),
+                        posts: &["msb-party-p1"],
+                    },
+                    SeedTask {
+                        id: "msb-party-t6",
+                        name: "负责党风廉政建设和反腐败日常工作",
+                        risk: Some(Risk {
+                            scope: "局机关和直属单位党员干部",
+                            procedure: "廉政风险排查、谈话提醒、问题线索登记报送",
+                            days: 15,
+                            kind: DayKind::Working,
+                            standard: "问题线索登记率100%，按时限报送",
+                            flags: INTEGRITY,
+                        }),
+                        posts: &["msb-party-p4"],
+                    },
+                    SeedTask { id: "msb-party-t7", name: "负责工会、共青团、妇委会等群团工作", risk: None, posts: &["msb-party-p5"] },
+                ],
+            }],
+        },
+        SeedUnit {
+            id: "msb-office",
+            name: "办公室",
+            staffing: 8,
+            posts: &[("msb-office-p1", "文秘岗"), ("msb-office-p2", "综合协调岗")],
+            duties: &[SeedUnitDuty {
+                id: "msb-office-ud1",
+                main_duty: "msb-md-01",
+                text: "负责机关日常运转，承担文电、会务、督查督办、政务公开等工作",
+                tasks: &[
+                    SeedTask { id: "msb-office-t1", name: "公文收发、审核和流转", risk: None, posts: &["msb-office-p1"] },
+                    SeedTask { id: "msb-office-t2", name: "市委市政府交办事项督查督办", risk: None, posts: &["msb-office-p2"] },
+                    SeedTask { id: "msb-office-t3", name: "政府信息公开申请办理", risk: None, posts: &[] },
+                ],
+            }],
+        },
+        SeedUnit {
+            id: "msb-registration",
+            name: "登记注册科",
+            staffing: 7,
+            posts: &[("msb-registration-p1", "登记审核岗")],
+            duties: &[SeedUnitDuty {
+                id: "msb-registration-ud1",
+                main_duty: "msb-md-02",
+                text: "拟订市场主体登记注册的具体措施，承担市场主体登记注册和信息公示工作",
+                tasks: &[SeedTask {
+                    id: "msb-registration-t1",
+                    name: "市场主体登记注册业务指导",
+                    risk: None,
+                    posts: &["msb-registration-p1"],
+                }],
+            }],
+        },
+        SeedUnit {
+            id: "msb-food",
+            name: "食品生产安全监督管理科",
+            staffing: 9,
+            posts: &[("msb-food-p1", "生产许可岗"), ("msb-food-p2", "监督检查岗")],
+            duties: &[
+                SeedUnitDuty {
+                    id: "msb-food-ud1",
+                    main_duty: "msb-md-04",
+                    text: "承担食品生产环节监督检查和食品生产许可工作",
+                    tasks: &[
+                        SeedTask {
+                            id: "msb-food-t1",
+                            name: "食品生产许可审查",
+                            risk: Some(Risk {
+                                scope: "本市食品生产企业（除保健食品、特殊医学用途配方食品等外）",
+                                procedure: "受理、材料审查、现场核查、决定、送达",
+                                days: 10,
+                                kind: DayKind::Working,
+                                standard: "《食品生产许可管理办法》《食品生产许可审查通则》",
+                                flags: ALL_RISKS,
+                            }),
+                            posts: &["msb-food-p1"],
+                        },
+                        SeedTask { id: "msb-food-t2", name: "食品生产企业日常监督检查", risk: None, posts: &["msb-food-p2"] },
+                    ],
+                },
+                SeedUnitDuty {
+                    id: "msb-food-ud2",
+                    main_duty: "msb-md-04",
+                    text: "组织开展食品生产环节风险隐患排查",
+                    tasks: &[],
+                },
+            ],
+        },
+    ],
+};
+
+/// The emergency management bureau (临沂市应急管理局).
+pub const EMERGENCY_MANAGEMENT: SeedDepartment = SeedDepartment {
+    org_body: "00435029",
+    name: "临沂市应急管理局",
+    sector: "应急管理",
+    kind: BodyKind::GovernmentDepartment,
+    staffing: 70,
+    main_duties: &[
+        ("emb-md-01", "负责应急管理工作，指导各县区、各部门应对安全生产类、自然灾害类等突发事件和综合防灾减灾救灾工作。"),
+        ("emb-md-02", "负责灾情救助工作。组织协调灾害救助工作，组织指导灾情核查、损失评估、救灾捐赠工作，管理、分配市级救灾款物并监督使用。"),
+        ("emb-md-03", "负责安全生产综合监督管理和工矿商贸行业安全生产监督管理工作。"),
+    ],
+    units: &[
+        SeedUnit {
+            id: "emb-office",
+            name: "办公室",
+            staffing: 6,
+            posts: &[("emb-office-p1", "综合文秘岗")],
+            duties: &[SeedUnitDuty {
+                id: "emb-office-ud1",
+                main_duty: "emb-md-01",
+                text: "负责机关日常运转和应急值守、信息报送工作",
+                tasks: &[SeedTask { id: "emb-office-t1", name: "突发事件信息接报和报送", risk: None, posts: &["emb-office-p1"] }],
+            }],
+        },
+        SeedUnit {
+            id: "emb-relief",
+            name: "救灾和物资保障科",
+            staffing: 5,
+            posts: &[("emb-relief-p1", "救灾救助岗"), ("emb-relief-p2", "物资保障岗")],
+            duties: &[SeedUnitDuty {
+                id: "emb-relief-ud1",
+                main_duty: "emb-md-02",
+                text: "承担灾情核查、损失评估和受灾群众生活救助工作，管理市级救灾款物",
+                tasks: &[
+                    SeedTask {
+                        id: "emb-relief-t1",
+                        name: "冬春受灾群众生活救助",
+                        risk: Some(Risk {
+                            scope: "因自然灾害造成冬令春荒期间口粮、衣被、取暖等基本生活困难的受灾群众",
+                            procedure: "申请、评议、公示、乡镇审核、县级审批等10个环节；确定救助对象含5个子环节",
+                            days: 30,
+                            kind: DayKind::Calendar,
+                            standard: "救助对象确定准确、资金足额发放、全程公开可追溯",
+                            flags: ALL_RISKS,
+                        }),
+                        posts: &["emb-relief-p1"],
+                    },
+                    SeedTask { id: "emb-relief-t2", name: "市级救灾物资储备和调拨", risk: None, posts: &["emb-relief-p2"] },
+                ],
+            }],
+        },
+        SeedUnit {
+            id: "emb-safety",
+            name: "安全生产综合协调科",
+            staffing: 5,
+            posts: &[("emb-safety-p1", "综合协调岗")],
+            duties: &[SeedUnitDuty {
+                id: "emb-safety-ud1",
+                main_duty: "emb-md-03",
+                text: "组织协调全市安全生产检查和专项督查，承担安全生产考核工作",
+                tasks: &[SeedTask { id: "emb-safety-t1", name: "安全生产专项督查", risk: None, posts: &["emb-safety-p1"] }],
+            }],
+        },
+    ],
+};
+
+/// The administrative approval services bureau (临沂市行政审批服务局).
+pub const ADMINISTRATIVE_APPROVAL: SeedDepartment = SeedDepartment {
+    org_body: "00435037",
+    name: "临沂市行政审批服务局",
+    sector: "政务服务",
+    kind: BodyKind::GovernmentDepartment,
+    staffing: 90,
+    main_duties: &[
+        ("aab-md-01", "负责集中行使市级行政许可事项及相关行政权力，推进审批服务便民化。"),
+        ("aab-md-02", "负责市级政务服务中心的运行管理，推进政务服务标准化、规范化、便利化。"),
+    ],
+    units: &[
+        SeedUnit {
+            id: "aab-market",
+            name: "市场准入审批科",
+            staffing: 8,
+            posts: &[("aab-market-p1", "受理岗"), ("aab-market-p2", "审核岗")],
+            duties: &[SeedUnitDuty {
+                id: "aab-market-ud1",
+                main_duty: "aab-md-01",
+                text: "承担企业设立、变更、注销登记等市场准入类审批事项",
+                tasks: &[
+                    SeedTask { id: "aab-market-t1", name: "企业设立登记（一窗受理、一次办好）", risk: None, posts: &["aab-market-p1"] },
+                    SeedTask {
+                        id: "aab-market-t2",
+                        name: "食品经营许可审批",
+                        risk: Some(Risk {
+                            scope: "本市食品经营者（含网络经营）",
+                            procedure: "受理、审查、现场核查（必要时）、决定、送达",
+                            days: 5,
+                            kind: DayKind::Working,
+                            standard: "《食品经营许可和备案管理办法》",
+                            flags: STRICT_AND_DISCRETION,
+                        }),
+                        posts: &["aab-market-p2"],
+                    },
+                ],
+            }],
+        },
+        SeedUnit {
+            id: "aab-social",
+            name: "社会事务审批科",
+            staffing: 6,
+            posts: &[("aab-social-p1", "审批岗")],
+            duties: &[SeedUnitDuty {
+                id: "aab-social-ud1",
+                main_duty: "aab-md-01",
+                text: "承担教育、卫生健康、民政等社会事务类审批事项",
+                tasks: &[SeedTask { id: "aab-social-t1", name: "民办学校设立审批", risk: None, posts: &["aab-social-p1"] }],
+            }],
+        },
+        SeedUnit {
+            id: "aab-center",
+            name: "政务服务中心运行管理科",
+            staffing: 5,
+            posts: &[],
+            duties: &[],
+        },
+    ],
+};
+
+/// Every demo department.
+pub const DEPARTMENTS: [&SeedDepartment; 3] =
+    [&MARKET_SUPERVISION, &EMERGENCY_MANAGEMENT, &ADMINISTRATIVE_APPROVAL];
+
+/// What a seed run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SeedReport {
+    /// Commands sent.
+    pub commands: usize,
+    /// Events appended (0 on a second run).
+    pub events: usize,
+}
+
+fn id(s: &str) -> Result<EntityId, ApiError> {
+    EntityId::parse(s).map_err(|e| ApiError::bad_input("seed id", e))
+}
+
+fn bad(e: ValueError) -> ApiError {
+    ApiError::bad_input("seed", e)
+}
+
+/// The commands that build one department, in order.
+pub fn commands(d: &SeedDepartment) -> Result<Vec<DepartmentCommand>, ApiError> {
+    use DepartmentCommand as C;
+    let code = d.credit_code().map_err(bad)?;
+    let mut out = vec![
+        C::EstablishDepartment {
+            id: code,
+            name: Name::parse(d.name).map_err(bad)?,
+            division: DivisionCode::parse(LINYI).map_err(bad)?,
+            level: DepartmentLevel::City,
+            sector: Name::parse(d.sector).map_err(bad)?,
+            kind: d.kind,
+        },
+        C::SetDepartmentStaffing {
+            headcount: Headcount::parse(d.staffing).map_err(bad)?,
+        },
+    ];
+    for (duty_id, text) in d.main_duties {
+        out.push(C::DefineMainDuty {
+            duty_id: id(duty_id)?,
+            text: Text::parse(text).map_err(bad)?,
+        });
+    }
+    for unit in d.units {
+        out.push(C::EstablishUnit {
+            unit_id: id(unit.id)?,
+            name: Name::parse(unit.name).map_err(bad)?,
+        });
+        out.push(C::SetUnitStaffing {
+            unit_id: id(unit.id)?,
+            headcount: Headcount::parse(unit.staffing).map_err(bad)?,
+        });
+        for (post_id, name) in unit.posts {
+            out.push(C::CreatePost {
+                post_id: id(post_id)?,
+                unit_id: id(unit.id)?,
+                name: Name::parse(name).map_err(bad)?,
+            });
+        }
+        for duty in unit.duties {
+            out.push(C::AssignUnitDuty {
+                unit_duty_id: id(duty.id)?,
+                main_duty_id: id(duty.main_duty)?,
+                unit_id: id(unit.id)?,
+                text: Text::parse(duty.text).map_err(bad)?,
+            });
+            for task in duty.tasks {
+                let details = match &task.risk {
+                    None => TaskDetails {
+                        name: Name::parse(task.name).map_err(bad)?,
+                        scope: None,
+                        procedure: None,
+                        time_limit: None,
+                        standard: None,
+                        risks: RiskFlags::default(),
+                    },
+                    Some(r) => TaskDetails {
+                        name: Name::parse(task.name).map_err(bad)?,
+                        scope: Some(Text::parse(r.scope).map_err(bad)?),
+                        procedure: Some(Text::parse(r.procedure).map_err(bad)?),
+                        time_limit: Some(TimeLimit::new(r.days, r.kind).map_err(bad)?),
+                        standard: Some(Text::parse(r.standard).map_err(bad)?),
+                        risks: r.flags,
+                    },
+                };
+                out.push(C::DefineTask {
+                    task_id: id(task.id)?,
+                    unit_duty_id: id(duty.id)?,
+                    details,
+                });
+                for post in task.posts {
+                    out.push(C::AssignTaskToPost {
+                        task_id: id(task.id)?,
+                        post_id: id(post)?,
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Loads the demo data. Commands refused only because their entity exists already are
+/// skipped, so a second run appends nothing.
+pub async fn seed(state: &AppState) -> Result<SeedReport, ApiError> {
+    let ctx = RequestContext::new("system:seed");
+    let mut report = SeedReport::default();
+    for department in DEPARTMENTS {
+        let code = department.credit_code().map_err(bad)?;
+        for command in commands(department)? {
+            report.commands += 1;
+            match state.commands.department(&ctx, &code, command.clone(), None).await {
+                Ok(outcome) => report.events += outcome.events,
+                Err(ApiError::Conflict { rule, .. }) if already_exists(rule) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn already_exists(rule: &str) -> bool {
+    rule.ends_with("_ALREADY_EXISTS")
+        || rule == "DEPARTMENT_ALREADY_ESTABLISHED"
+        || rule == "TASK_ALREADY_ASSIGNED"
+}

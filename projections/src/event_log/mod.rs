@@ -1,0 +1,134 @@
+//! The event log: appending (with snapshots) and reading the global order.
+//!
+//! The global order is `(transaction_id, position)`. A reader only reads events whose writing
+//! transaction lies below `pg_snapshot_xmin(pg_current_snapshot())`: every transaction below
+//! that horizon has committed or aborted, so no event can later appear before what was read. A
+//! late-committing writer is therefore never skipped, and since the order is total, nothing is
+//! read twice (DESIGN.md rule 3).
+
+mod append;
+mod cursor;
+
+pub use append::{CommandError, EventStore, Executed, Loaded};
+pub use cursor::Cursor;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row};
+use uuid::Uuid;
+
+use crate::StoreError;
+
+/// One stored event, as readers of the global order see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    /// Its place in the global order.
+    pub cursor: Cursor,
+    /// Its unique id.
+    pub event_id: Uuid,
+    /// The aggregate type (stream kind), e.g. `department`.
+    pub aggregate_type: String,
+    /// The stream id, e.g. a department's credit code.
+    pub aggregate_id: String,
+    /// Its sequence number in the stream, from 1.
+    pub sequence: i64,
+    /// Its type, e.g. `TaskDefined`.
+    pub event_type: String,
+    /// Its payload version.
+    pub event_version: String,
+    /// The payload (externally tagged by the event type).
+    pub payload: Value,
+    /// Actor, request id, reason, effective time.
+    pub metadata: Value,
+    /// Transaction time: when it was stored.
+    pub recorded_at: DateTime<Utc>,
+    /// Valid time: when it holds in the world.
+    pub effective_at: DateTime<Utc>,
+}
+
+impl StoredEvent {
+    /// A metadata entry as text.
+    pub fn meta(&self, key: &str) -> Option<&str> {
+        self.metadata.get(key).and_then(Value::as_str)
+    }
+
+    fn from_row(row: &PgRow) -> Result<Self, StoreError> {
+        let txid: String = row.try_get("txid")?;
+        let txid: i64 = txid.parse().map_err(|_| StoreError::InvalidCursor)?;
+        Ok(Self {
+            cursor: Cursor::new(txid, row.try_get("position")?),
+            event_id: row.try_get("event_id")?,
+            aggregate_type: row.try_get("aggregate_type")?,
+            aggregate_id: row.try_get("aggregate_id")?,
+            sequence: row.try_get("sequence")?,
+            event_type: row.try_get("event_type")?,
+            event_version: row.try_get("event_version")?,
+            payload: row.try_get("payload")?,
+            metadata: row.try_get("metadata")?,
+            recorded_at: row.try_get("recorded_at")?,
+            effective_at: row.try_get("effective_at")?,
+        })
+    }
+}
+
+const SELECT_COLUMNS: &str = "transaction_id::text AS txid, position, event_id, aggregate_type, \
+     aggregate_id, sequence, event_type, event_version, payload, metadata, recorded_at, effective_at";
+
+/// Reads up to `limit` events of the global order after `after` (from the start if `None`),
+/// only below the horizon of transactions that may still commit.
+pub async fn read_after(
+    conn: &mut PgConnection,
+    after: Option<Cursor>,
+    limit: i64,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let after = after.unwrap_or(Cursor::START);
+    let sql = format!(
+        "SELECT {SELECT_COLUMNS} FROM events \
+         WHERE (transaction_id, position) > ($1::text::xid8, $2) \
+           AND transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
+         ORDER BY transaction_id, position \
+         LIMIT $3"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(after.transaction_id().to_string())
+        .bind(after.position())
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(StoredEvent::from_row).collect()
+}
+
+/// Whether committed events exist after `after` that the horizon still holds back (an older
+/// transaction is open). Readers use it to poll briefly instead of waiting for a notification.
+pub async fn held_back(conn: &mut PgConnection, after: Option<Cursor>) -> Result<bool, StoreError> {
+    let after = after.unwrap_or(Cursor::START);
+    let held: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM events \
+         WHERE (transaction_id, position) > ($1::text::xid8, $2) \
+           AND transaction_id >= pg_snapshot_xmin(pg_current_snapshot()))",
+    )
+    .bind(after.transaction_id().to_string())
+    .bind(after.position())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(held)
+}
+
+/// Every event of one stream, in stream order (for audits and tests).
+pub async fn read_stream(
+    conn: &mut PgConnection,
+    aggregate_type: &str,
+    aggregate_id: &str,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let sql = format!(
+        "SELECT {SELECT_COLUMNS} FROM events \
+         WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY sequence"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(aggregate_type)
+        .bind(aggregate_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(StoredEvent::from_row).collect()
+}
