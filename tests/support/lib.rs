@@ -1,1 +1,115 @@
+//! Test support: the real application wired to a test database (one fresh database per test,
+//! made by `#[sqlx::test]`), and helpers to run GraphQL through it.
+//!
+//! Every test goes through the same `build_schema` / `router` the server uses.
 
+use std::time::Duration;
+
+use async_graphql::{Request, Variables};
+use dutyledger_api::app::AppState;
+use dutyledger_api::context::RequestContext;
+use dutyledger_api::graphql::{build_schema, DutySchema, Limits};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+/// The application under test, with a projector running in the background.
+pub struct TestApp {
+    /// The database of this test.
+    pub pool: PgPool,
+    /// The application state.
+    pub state: AppState,
+    /// The schema, as the server builds it.
+    pub schema: DutySchema,
+    projector: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for TestApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestApp").finish_non_exhaustive()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.projector.abort();
+    }
+}
+
+impl TestApp {
+    /// Wires the application to `pool` and starts its projector.
+    pub fn new(pool: PgPool) -> Self {
+        let state = AppState::new(pool.clone(), Duration::from_secs(10));
+        let projector = state.spawn_projector();
+        let schema = build_schema(state.clone(), Limits::default());
+        Self {
+            pool,
+            state,
+            schema,
+            projector,
+        }
+    }
+
+    /// Runs a GraphQL request as `actor` and returns the whole response as JSON
+    /// (`data` and `errors`).
+    pub async fn gql_as(&self, actor: &str, query: &str, variables: Value) -> Value {
+        let request = Request::new(query)
+            .variables(Variables::from_json(variables))
+            .data(RequestContext::new(actor));
+        let response = self.schema.execute(request).await;
+        serde_json::to_value(&response).expect("responses serialise")
+    }
+
+    /// Runs a GraphQL request as a supervisor.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        self.gql_as("supervisor:test", query, variables).await
+    }
+
+    /// Runs a GraphQL request that must succeed and returns its `data`.
+    pub async fn ok(&self, query: &str, variables: Value) -> Value {
+        let response = self.gql(query, variables).await;
+        assert!(
+            response.get("errors").is_none(),
+            "unexpected errors: {response:#}"
+        );
+        response["data"].clone()
+    }
+
+    /// Number of events in the log.
+    pub async fn event_count(&self) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM events")
+            .fetch_one(&self.pool)
+            .await
+            .expect("count events")
+    }
+}
+
+/// The `extensions.code` of the first error of a response.
+pub fn error_code(response: &Value) -> Option<&str> {
+    response["errors"][0]["extensions"]["code"].as_str()
+}
+
+/// The `extensions.rule` of the first error of a response.
+pub fn error_rule(response: &Value) -> Option<&str> {
+    response["errors"][0]["extensions"]["rule"].as_str()
+}
+
+/// A valid credit code for a test department, from an 8-digit organisation code body.
+pub fn credit_code(org_body: &str) -> String {
+    dutyledger_domain::values::CreditCode::from_parts('1', '1', "371300", org_body)
+        .expect("valid parts")
+        .to_string()
+}
+
+/// The mutation that establishes a city department in Linyi.
+pub const ESTABLISH: &str = r#"
+mutation($id: ID!, $name: String!) {
+  establishDepartment(input: {id: $id, name: $name, divisionCode: "371300000000",
+                              level: CITY, sector: "市场监管", kind: GOVERNMENT_DEPARTMENT}) {
+    departmentId events cursor projected
+  }
+}"#;
+
+/// Variables for [`ESTABLISH`].
+pub fn establish_vars(id: &str) -> Value {
+    json!({ "id": id, "name": "临沂市测试局" })
+}
