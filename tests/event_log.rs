@@ -43,10 +43,12 @@ async fn update_on_events_fails(pool: PgPool) {
         .await
         .expect_err("update must fail");
     assert!(err.to_string().contains("append-only"), "{err}");
-    let unchanged: i64 = sqlx::query_scalar("SELECT count(*) FROM events WHERE event_type = 'DepartmentEstablished'")
-        .fetch_one(&pool)
-        .await
-        .expect("count");
+    let unchanged: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM events WHERE event_type = 'DepartmentEstablished'",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("count");
     assert_eq!(unchanged, 1);
 }
 
@@ -79,7 +81,10 @@ async fn anonymous_events_are_refused(pool: PgPool) {
     .execute(&pool)
     .await
     .expect_err("an event without an actor must be refused");
-    assert!(err.to_string().contains("events_metadata_names_actor"), "{err}");
+    assert!(
+        err.to_string().contains("events_metadata_names_actor"),
+        "{err}"
+    );
 }
 
 #[sqlx::test(migrator = "dutyledger_projections::db::MIGRATOR")]
@@ -91,11 +96,17 @@ async fn the_database_stamps_times_and_metadata(pool: PgPool) {
         .expect("read");
     assert_eq!(events.len(), 1);
     let e = &events[0];
-    assert_eq!(e.effective_at, e.recorded_at, "no effective time given: effective = recorded");
+    assert_eq!(
+        e.effective_at, e.recorded_at,
+        "no effective time given: effective = recorded"
+    );
     assert_eq!(e.meta("actor"), Some("supervisor:test"));
     assert_eq!(e.meta("request_id"), Some("req-1"));
     assert_eq!(e.event_type, "DepartmentEstablished");
-    assert!(e.payload.get("DepartmentEstablished").is_some(), "externally tagged payload");
+    assert!(
+        e.payload.get("DepartmentEstablished").is_some(),
+        "externally tagged payload"
+    );
 
     // A client cannot forge recorded_at; an explicit effective time is honoured.
     sqlx::query(
@@ -106,9 +117,17 @@ async fn the_database_stamps_times_and_metadata(pool: PgPool) {
     .execute(&pool)
     .await
     .expect("insert");
-    let events = event_log::read_stream(&mut conn, "probe", "p").await.expect("read");
-    assert!(events[0].recorded_at.timestamp() > 946_684_800, "recorded_at is set by the database");
-    assert_eq!(events[0].effective_at.to_rfc3339(), "2021-03-01T00:00:00+00:00");
+    let events = event_log::read_stream(&mut conn, "probe", "p")
+        .await
+        .expect("read");
+    assert!(
+        events[0].recorded_at.timestamp() > 946_684_800,
+        "recorded_at is set by the database"
+    );
+    assert_eq!(
+        events[0].effective_at.to_rfc3339(),
+        "2021-03-01T00:00:00+00:00"
+    );
 }
 
 #[sqlx::test(migrator = "dutyledger_projections::db::MIGRATOR")]
@@ -121,13 +140,21 @@ async fn the_global_order_never_skips_a_late_commit(pool: PgPool) {
     };
     // A starts first and stays open; B commits after it.
     let mut a = pool.begin().await.expect("begin a");
-    sqlx::query(&insert("a")).execute(&mut *a).await.expect("insert a");
+    sqlx::query(&insert("a"))
+        .execute(&mut *a)
+        .await
+        .expect("insert a");
     let mut b = pool.begin().await.expect("begin b");
-    sqlx::query(&insert("b")).execute(&mut *b).await.expect("insert b");
+    sqlx::query(&insert("b"))
+        .execute(&mut *b)
+        .await
+        .expect("insert b");
     b.commit().await.expect("commit b");
 
     let mut reader = pool.acquire().await.expect("reader");
-    let seen = event_log::read_after(&mut reader, None, 100).await.expect("read");
+    let seen = event_log::read_after(&mut reader, None, 100)
+        .await
+        .expect("read");
     assert!(
         seen.is_empty(),
         "B committed but A (older) is still open: nothing may be read yet, got {seen:?}"
@@ -135,13 +162,19 @@ async fn the_global_order_never_skips_a_late_commit(pool: PgPool) {
     assert!(event_log::held_back(&mut reader, None).await.expect("held"));
 
     a.commit().await.expect("commit a");
-    let seen = event_log::read_after(&mut reader, None, 100).await.expect("read");
+    let seen = event_log::read_after(&mut reader, None, 100)
+        .await
+        .expect("read");
     let ids: Vec<&str> = seen.iter().map(|e| e.aggregate_id.as_str()).collect();
     assert_eq!(ids, ["a", "b"], "both, in transaction order");
     let after = event_log::read_after(&mut reader, Some(seen[0].cursor), 100)
         .await
         .expect("read");
-    assert_eq!(after.len(), 1, "resuming after the first returns exactly the second");
+    assert_eq!(
+        after.len(),
+        1,
+        "resuming after the first returns exactly the second"
+    );
     assert_eq!(after[0].aggregate_id, "b");
 }
 
@@ -192,12 +225,19 @@ async fn a_command_on_a_long_stream_reads_a_bounded_number_of_events(pool: PgPoo
     let loaded = store.load::<Department>(&code).await.expect("load");
     assert_eq!(loaded.sequence, 10_002);
     assert!(loaded.events_replayed < EventStore::DEFAULT_SNAPSHOT_EVERY);
-    assert!(loaded.snapshot_sequence > 9_900, "snapshot at {}", loaded.snapshot_sequence);
+    assert!(
+        loaded.snapshot_sequence > 9_900,
+        "snapshot at {}",
+        loaded.snapshot_sequence
+    );
 
     // The snapshot state equals a full replay of the stream.
     let mut conn = pool.acquire().await.expect("conn");
     let mut replayed = Department::default();
-    for e in event_log::read_stream(&mut conn, Department::TYPE, &code).await.expect("read") {
+    for e in event_log::read_stream(&mut conn, Department::TYPE, &code)
+        .await
+        .expect("read")
+    {
         replayed.apply(serde_json::from_value(e.payload).expect("decode"));
     }
     assert_eq!(replayed, loaded.aggregate);

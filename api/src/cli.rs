@@ -100,7 +100,9 @@ async fn serve(url: &str, args: &ServeArgs) -> anyhow::Result<()> {
     };
     // Lazy: the server starts (and /healthz answers) even while the database is down;
     // /readyz tells when it is reachable and migrated.
-    let options: PgConnectOptions = url.parse().context("DATABASE_URL is not a valid PostgreSQL URL")?;
+    let options: PgConnectOptions = url
+        .parse()
+        .context("DATABASE_URL is not a valid PostgreSQL URL")?;
     let pool: PgPool = PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .acquire_timeout(settings.acquire_timeout)

@@ -47,7 +47,11 @@ async fn readyz(State(state): State<HttpState>) -> Response {
     if dutyledger_projections::db::is_ready(&state.pool).await {
         (StatusCode::OK, "ready").into_response()
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable or not migrated").into_response()
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database unreachable or not migrated",
+        )
+            .into_response()
     }
 }
 
@@ -65,7 +69,11 @@ fn negotiate(headers: &HeaderMap) -> Option<Media> {
     let mut best = None;
     for part in accept.split(',') {
         let mut pieces = part.trim().split(';');
-        let media = pieces.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let media = pieces
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
         let q_zero = pieces.any(|p| p.trim().replace(' ', "") == "q=0");
         if q_zero {
             continue;
@@ -92,7 +100,8 @@ fn request_context(headers: &HeaderMap) -> RequestContext {
 }
 
 fn error_body(message: &str, code: &str) -> String {
-    serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }).to_string()
+    serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] })
+        .to_string()
 }
 
 fn respond(status: StatusCode, media: Media, body: String) -> Response {
@@ -150,7 +159,10 @@ async fn graphql_get(
             return respond(
                 StatusCode::BAD_REQUEST,
                 media,
-                error_body(&format!("invalid GraphQL request in the query string: {e}"), "BAD_REQUEST"),
+                error_body(
+                    &format!("invalid GraphQL request in the query string: {e}"),
+                    "BAD_REQUEST",
+                ),
             )
         }
     };
@@ -164,12 +176,21 @@ async fn graphql_post(State(state): State<HttpState>, headers: HeaderMap, body: 
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        });
     if content_type.as_deref() != Some(JSON) {
         return respond(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             media,
-            error_body("POST bodies must be application/json", "UNSUPPORTED_MEDIA_TYPE"),
+            error_body(
+                "POST bodies must be application/json",
+                "UNSUPPORTED_MEDIA_TYPE",
+            ),
         );
     }
     let request: async_graphql::Request = match serde_json::from_slice(&body) {
@@ -178,7 +199,10 @@ async fn graphql_post(State(state): State<HttpState>, headers: HeaderMap, body: 
             return respond(
                 StatusCode::BAD_REQUEST,
                 media,
-                error_body(&format!("the body is not a GraphQL request: {e}"), "BAD_REQUEST"),
+                error_body(
+                    &format!("the body is not a GraphQL request: {e}"),
+                    "BAD_REQUEST",
+                ),
             )
         }
     };
@@ -231,7 +255,11 @@ async fn execute(
         Ok(b) => b,
         Err(e) => {
             tracing::error!(error = %e, request_id, "cannot serialise a response");
-            return respond(StatusCode::INTERNAL_SERVER_ERROR, media, error_body("internal error", "INTERNAL"));
+            return respond(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                media,
+                error_body("internal error", "INTERNAL"),
+            );
         }
     };
     let mut http = respond(status, media, body);
@@ -251,11 +279,15 @@ fn add_code(error: &mut ServerError, request_error: bool) {
     if has_code {
         return;
     }
-    let code = if error.message.starts_with("Parse error") || error.message.contains("expected") && request_error {
+    let code = if error.message.starts_with("Parse error")
+        || error.message.contains("expected") && request_error
+    {
         "GRAPHQL_PARSE_FAILED"
     } else if request_error || error.path.is_empty() {
         "GRAPHQL_VALIDATION_FAILED"
-    } else if error.message.starts_with("Failed to parse") || error.message.starts_with("Invalid value") {
+    } else if error.message.starts_with("Failed to parse")
+        || error.message.starts_with("Invalid value")
+    {
         "BAD_USER_INPUT"
     } else {
         "INTERNAL"
@@ -267,7 +299,11 @@ fn add_code(error: &mut ServerError, request_error: bool) {
 }
 
 /// Serves `router` on `addr` until SIGTERM or Ctrl-C, then finishes the requests in flight.
-pub async fn serve(addr: SocketAddr, router: Router, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    addr: SocketAddr,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(address = %listener.local_addr()?, "serving GraphQL at http://{}/graphql", listener.local_addr()?);
     axum::serve(listener, router)

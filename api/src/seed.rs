@@ -8,8 +8,8 @@
 
 use dutyledger_domain::department::{DepartmentCommand, RiskFlags, TaskDetails};
 use dutyledger_domain::values::{
-    BodyKind, CreditCode, DayKind, DepartmentLevel, DivisionCode, EntityId, Headcount, Name,
-    Text, TimeLimit, ValueError,
+    BodyKind, CreditCode, DayKind, DepartmentLevel, DivisionCode, EntityId, Headcount, Name, Text,
+    TimeLimit, ValueError,
 };
 
 use crate::app::AppState;
@@ -307,8 +307,14 @@ pub const ADMINISTRATIVE_APPROVAL: SeedDepartment = SeedDepartment {
     kind: BodyKind::GovernmentDepartment,
     staffing: 90,
     main_duties: &[
-        ("aab-md-01", "负责集中行使市级行政许可事项及相关行政权力，推进审批服务便民化。"),
-        ("aab-md-02", "负责市级政务服务中心的运行管理，推进政务服务标准化、规范化、便利化。"),
+        (
+            "aab-md-01",
+            "负责集中行使市级行政许可事项及相关行政权力，推进审批服务便民化。",
+        ),
+        (
+            "aab-md-02",
+            "负责市级政务服务中心的运行管理，推进政务服务标准化、规范化、便利化。",
+        ),
     ],
     units: &[
         SeedUnit {
@@ -321,7 +327,12 @@ pub const ADMINISTRATIVE_APPROVAL: SeedDepartment = SeedDepartment {
                 main_duty: "aab-md-01",
                 text: "承担企业设立、变更、注销登记等市场准入类审批事项",
                 tasks: &[
-                    SeedTask { id: "aab-market-t1", name: "企业设立登记（一窗受理、一次办好）", risk: None, posts: &["aab-market-p1"] },
+                    SeedTask {
+                        id: "aab-market-t1",
+                        name: "企业设立登记（一窗受理、一次办好）",
+                        risk: None,
+                        posts: &["aab-market-p1"],
+                    },
                     SeedTask {
                         id: "aab-market-t2",
                         name: "食品经营许可审批",
@@ -347,7 +358,12 @@ pub const ADMINISTRATIVE_APPROVAL: SeedDepartment = SeedDepartment {
                 id: "aab-social-ud1",
                 main_duty: "aab-md-01",
                 text: "承担教育、卫生健康、民政等社会事务类审批事项",
-                tasks: &[SeedTask { id: "aab-social-t1", name: "民办学校设立审批", risk: None, posts: &["aab-social-p1"] }],
+                tasks: &[SeedTask {
+                    id: "aab-social-t1",
+                    name: "民办学校设立审批",
+                    risk: None,
+                    posts: &["aab-social-p1"],
+                }],
             }],
         },
         SeedUnit {
@@ -361,8 +377,11 @@ pub const ADMINISTRATIVE_APPROVAL: SeedDepartment = SeedDepartment {
 };
 
 /// Every demo department.
-pub const DEPARTMENTS: [&SeedDepartment; 3] =
-    [&MARKET_SUPERVISION, &EMERGENCY_MANAGEMENT, &ADMINISTRATIVE_APPROVAL];
+pub const DEPARTMENTS: [&SeedDepartment; 3] = [
+    &MARKET_SUPERVISION,
+    &EMERGENCY_MANAGEMENT,
+    &ADMINISTRATIVE_APPROVAL,
+];
 
 /// What a seed run did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -472,7 +491,11 @@ pub async fn seed(state: &AppState) -> Result<SeedReport, ApiError> {
         let code = department.credit_code().map_err(bad)?;
         for command in commands(department)? {
             report.commands += 1;
-            match state.commands.department(&ctx, &code, command.clone(), None).await {
+            match state
+                .commands
+                .department(&ctx, &code, command.clone(), None)
+                .await
+            {
                 Ok(outcome) => report.events += outcome.events,
                 Err(ApiError::Conflict { rule, .. }) if already_exists(rule) => {}
                 Err(e) => return Err(e),

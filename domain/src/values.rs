@@ -16,7 +16,9 @@ pub enum ValueError {
     #[error("invalid administrative division code {0:?}: {1}")]
     InvalidDivisionCode(String, &'static str),
     /// An id that is empty, too long or uses characters outside `[A-Za-z0-9._:-]`.
-    #[error("invalid id {0:?}: ids are 1 to 64 characters of letters, digits, '.', '_', ':' and '-'")]
+    #[error(
+        "invalid id {0:?}: ids are 1 to 64 characters of letters, digits, '.', '_', ':' and '-'"
+    )]
     InvalidId(String),
     /// A name or text that is empty, too long or contains control characters.
     #[error("invalid {field}: {reason}")]
@@ -47,12 +49,17 @@ pub enum ValueError {
 /// The 31 characters of the GB 32100 alphabet, in value order (no I, O, S, V, Z).
 const CREDIT_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 /// Weights of positions 1 to 17 (3^(i-1) mod 31).
-const CREDIT_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const CREDIT_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 /// Weights of the organisation code body (GB 11714), positions 1 to 8.
 const ORG_WEIGHTS: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
 
 fn credit_value(c: u8) -> Option<u32> {
-    CREDIT_ALPHABET.iter().position(|&a| a == c).map(|p| p as u32)
+    CREDIT_ALPHABET
+        .iter()
+        .position(|&a| a == c)
+        .map(|p| p as u32)
 }
 
 /// The check character (position 18) of the first 17 characters of a credit code.
@@ -89,7 +96,9 @@ impl CreditCode {
             ));
         }
         if !bytes[2..8].iter().all(u8::is_ascii_digit) {
-            return Err(err("characters 3 to 8 must be the digits of a division code"));
+            return Err(err(
+                "characters 3 to 8 must be the digits of a division code",
+            ));
         }
         if credit_check_char(&bytes[..17]) != Some(bytes[17]) {
             return Err(err("the check character (the 18th) does not match"));
@@ -194,7 +203,9 @@ impl DivisionCode {
         }
         let province = (b[0] - b'0') * 10 + (b[1] - b'0');
         if !(11..=82).contains(&province) {
-            return Err(err("the province part (digits 1-2) must be between 11 and 82"));
+            return Err(err(
+                "the province part (digits 1-2) must be between 11 and 82",
+            ));
         }
         let parts = [&b[2..4], &b[4..6], &b[6..9], &b[9..12]];
         let mut zero_seen = false;
@@ -365,7 +376,9 @@ fn parse_text(field: &'static str, input: &str, max: usize) -> Result<String, Va
     }
     let len = trimmed.chars().count();
     if len > max {
-        return Err(invalid(format!("it has {len} characters, at most {max} are allowed")));
+        return Err(invalid(format!(
+            "it has {len} characters, at most {max} are allowed"
+        )));
     }
     if trimmed
         .chars()
@@ -646,7 +659,10 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_checked() {
-        assert_eq!(Name::parse("  党建科 ").map(String::from), Ok("党建科".to_owned()));
+        assert_eq!(
+            Name::parse("  党建科 ").map(String::from),
+            Ok("党建科".to_owned())
+        );
         assert!(Name::parse("   ").is_err());
         assert!(Name::parse("a\u{0007}b").is_err());
         assert!(Name::parse(&"名".repeat(201)).is_err());

@@ -35,12 +35,10 @@ impl Default for PoolSettings {
 /// Opens a pool to `url` with timeouts. Fails (does not panic) when the database is unreachable.
 pub async fn connect(url: &str, settings: &PoolSettings) -> Result<PgPool, StoreError> {
     let options: PgConnectOptions = url.parse()?;
-    let options = options
-        .application_name("dutyledger")
-        .options([(
-            "statement_timeout",
-            format!("{}ms", settings.statement_timeout.as_millis()),
-        )]);
+    let options = options.application_name("dutyledger").options([(
+        "statement_timeout",
+        format!("{}ms", settings.statement_timeout.as_millis()),
+    )]);
     let pool = PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .acquire_timeout(settings.acquire_timeout)
@@ -57,10 +55,9 @@ pub async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
 
 /// Whether the database answers and every embedded migration has been applied.
 pub async fn is_ready(pool: &PgPool) -> bool {
-    let applied: Result<i64, _> = sqlx::query_scalar(
-        "SELECT count(*) FROM _sqlx_migrations WHERE success",
-    )
-    .fetch_one(pool)
-    .await;
+    let applied: Result<i64, _> =
+        sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
+            .fetch_one(pool)
+            .await;
     matches!(applied, Ok(n) if n as usize >= MIGRATOR.iter().count())
 }

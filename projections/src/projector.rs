@@ -74,7 +74,11 @@ impl std::fmt::Debug for Projector {
         f.debug_struct("Projector")
             .field(
                 "projections",
-                &self.projections.iter().map(|p| p.name()).collect::<Vec<_>>(),
+                &self
+                    .projections
+                    .iter()
+                    .map(|p| p.name())
+                    .collect::<Vec<_>>(),
             )
             .field("settings", &self.settings)
             .finish()
@@ -181,7 +185,8 @@ impl Projector {
     ) -> Result<u64, StoreError> {
         let mut tx = conn.begin().await?;
         let checkpoint = lock_checkpoint(&mut tx, projection.name()).await?;
-        let events = event_log::read_after(&mut tx, Some(checkpoint), self.settings.batch_size).await?;
+        let events =
+            event_log::read_after(&mut tx, Some(checkpoint), self.settings.batch_size).await?;
         let Some(last) = events.last().map(|e| e.cursor) else {
             return Ok(0);
         };
@@ -224,10 +229,12 @@ impl Projector {
 }
 
 async fn lock_checkpoint(conn: &mut PgConnection, name: &str) -> Result<Cursor, StoreError> {
-    sqlx::query("INSERT INTO projector_checkpoints (projection) VALUES ($1) ON CONFLICT DO NOTHING")
-        .bind(name)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO projector_checkpoints (projection) VALUES ($1) ON CONFLICT DO NOTHING",
+    )
+    .bind(name)
+    .execute(&mut *conn)
+    .await?;
     let row = sqlx::query(
         "SELECT last_transaction_id::text AS txid, last_position FROM projector_checkpoints \
          WHERE projection = $1 FOR UPDATE",

@@ -158,9 +158,6 @@ impl From<ApiError> for async_graphql::Error {
 }
 
 /// Parses a field with a value-type parser, naming the field in the error.
-pub fn parse_field<T>(
-    field: &str,
-    result: Result<T, ValueError>,
-) -> Result<T, ApiError> {
+pub fn parse_field<T>(field: &str, result: Result<T, ValueError>) -> Result<T, ApiError> {
     result.map_err(|e| ApiError::bad_input(field, e))
 }

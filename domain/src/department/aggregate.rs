@@ -303,7 +303,10 @@ impl Department {
                 if task.posts.contains(&post_id) {
                     return Err(DepartmentError::TaskAlreadyAssigned(task_id, post_id));
                 }
-                Ok(vec![DepartmentEvent::TaskAssignedToPost { task_id, post_id }])
+                Ok(vec![DepartmentEvent::TaskAssignedToPost {
+                    task_id,
+                    post_id,
+                }])
             }
             C::UnassignTaskFromPost { task_id, post_id } => {
                 let task = self.task(&task_id)?;
@@ -311,7 +314,10 @@ impl Department {
                 if !task.posts.contains(&post_id) {
                     return Err(DepartmentError::TaskNotAssigned(task_id, post_id));
                 }
-                Ok(vec![DepartmentEvent::TaskUnassignedFromPost { task_id, post_id }])
+                Ok(vec![DepartmentEvent::TaskUnassignedFromPost {
+                    task_id,
+                    post_id,
+                }])
             }
             C::SetDepartmentStaffing { headcount } => {
                 if self.staffing == Some(headcount) {
@@ -332,8 +338,7 @@ impl Department {
                     return Ok(vec![]);
                 }
                 if let Some(department) = self.staffing {
-                    let units =
-                        self.unit_staffing_sum(Some(&unit_id)) + u64::from(headcount.get());
+                    let units = self.unit_staffing_sum(Some(&unit_id)) + u64::from(headcount.get());
                     if units > u64::from(department.get()) {
                         return Err(DepartmentError::StaffingExceedsDepartment {
                             units,
@@ -341,16 +346,19 @@ impl Department {
                         });
                     }
                 }
-                Ok(vec![DepartmentEvent::UnitStaffingSet { unit_id, headcount }])
+                Ok(vec![DepartmentEvent::UnitStaffingSet {
+                    unit_id,
+                    headcount,
+                }])
             }
         }
     }
 
     /// Checks the structural invariants on the state itself (used by property tests).
     pub fn is_consistent(&self) -> bool {
-        let duties_ok = self.active_unit_duties().all(|(_, d)| {
-            self.unit(&d.unit_id).is_ok() && self.main_duty(&d.main_duty_id).is_ok()
-        });
+        let duties_ok = self
+            .active_unit_duties()
+            .all(|(_, d)| self.unit(&d.unit_id).is_ok() && self.main_duty(&d.main_duty_id).is_ok());
         let tasks_ok = self.active_tasks().all(|(_, t)| {
             self.unit_duty(&t.unit_duty_id).is_ok()
                 && t.posts.iter().all(|p| {
@@ -387,8 +395,8 @@ impl Department {
         let into_staffing = match (from.staffing, into.staffing) {
             (None, None) => None,
             (a, b) => {
-                let sum = i64::from(a.map_or(0, Headcount::get))
-                    + i64::from(b.map_or(0, Headcount::get));
+                let sum =
+                    i64::from(a.map_or(0, Headcount::get)) + i64::from(b.map_or(0, Headcount::get));
                 Some(Headcount::parse(sum).map_err(|_| {
                     DepartmentError::StaffingExceedsDepartment {
                         units: sum as u64,
@@ -459,7 +467,8 @@ impl Department {
         duty: &EntityId,
     ) -> impl Iterator<Item = (&'a EntityId, &'a TaskState)> + 'a {
         let duty = duty.clone();
-        self.active_tasks().filter(move |(_, t)| t.unit_duty_id == duty)
+        self.active_tasks()
+            .filter(move |(_, t)| t.unit_duty_id == duty)
     }
 
     /// The unit that holds a task: the unit of its unit duty.

@@ -3,8 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::values::{
-    BodyKind, CreditCode, DepartmentLevel, DivisionCode, EntityId, Headcount, Name, Text,
-    TimeLimit,
+    BodyKind, CreditCode, DepartmentLevel, DivisionCode, EntityId, Headcount, Name, Text, TimeLimit,
 };
 
 /// What a work task says about itself: its name and the "scope, procedure, time limit,

@@ -202,7 +202,10 @@ fn every_event_serialises_with_its_type_name_as_tag() {
         }
     }
     seen.sort();
-    let mut all: Vec<String> = DepartmentEvent::TYPES.iter().map(|s| s.to_string()).collect();
+    let mut all: Vec<String> = DepartmentEvent::TYPES
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     all.sort();
     assert_eq!(seen, all, "every event type is covered");
 }
@@ -347,7 +350,9 @@ fn revoke_main_duty_without_unit_duties_emits_revoked() {
             }],
         ))
         .when(DepartmentCommand::RevokeMainDuty { duty_id: id("md2") })
-        .then_expect_events(vec![DepartmentEvent::MainDutyRevoked { duty_id: id("md2") }]);
+        .then_expect_events(vec![DepartmentEvent::MainDutyRevoked {
+            duty_id: id("md2"),
+        }]);
 }
 
 #[test]
@@ -1264,11 +1269,10 @@ mod properties {
     fn command() -> impl Strategy<Value = DepartmentCommand> {
         let ids = || (0u8..4).prop_map(|n| id(&format!("x{n}")));
         prop_oneof![
-            (ids(), 0u8..3)
-                .prop_map(|(u, n)| DepartmentCommand::EstablishUnit {
-                    unit_id: u,
-                    name: name(&format!("科{n}")),
-                }),
+            (ids(), 0u8..3).prop_map(|(u, n)| DepartmentCommand::EstablishUnit {
+                unit_id: u,
+                name: name(&format!("科{n}")),
+            }),
             ids().prop_map(|d| DepartmentCommand::DefineMainDuty {
                 duty_id: d,
                 text: text("职责"),

@@ -9,8 +9,8 @@ mod query;
 
 pub use project::DutyList;
 pub use query::{
-    department, departments, structure, Coverage, DepartmentRow, DepartmentStructure,
-    MainDutyRow, PostRow, TaskRow, UnitDutyRow, UnitRow,
+    department, departments, structure, Coverage, DepartmentRow, DepartmentStructure, MainDutyRow,
+    PostRow, TaskRow, UnitDutyRow, UnitRow,
 };
 
 /// Departments.

@@ -43,10 +43,12 @@ impl Projection for DutyList {
             return Ok(());
         }
         let payload: DepartmentEvent =
-            serde_json::from_value(event.payload.clone()).map_err(|e| StoreError::UnreadableEvent {
-                event_type: event.event_type.clone(),
-                event_version: event.event_version.clone(),
-                reason: e.to_string(),
+            serde_json::from_value(event.payload.clone()).map_err(|e| {
+                StoreError::UnreadableEvent {
+                    event_type: event.event_type.clone(),
+                    event_version: event.event_version.clone(),
+                    reason: e.to_string(),
+                }
             })?;
         let dep = event.aggregate_id.as_str();
         let ord = event.cursor.position();
@@ -108,11 +110,13 @@ async fn apply_department_event(
                 .await?;
         }
         E::MainDutyRevoked { duty_id } => {
-            sqlx::query("DELETE FROM duty_list_main_duties WHERE department_id = $1 AND duty_id = $2")
-                .bind(dep)
-                .bind(duty_id.as_str())
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query(
+                "DELETE FROM duty_list_main_duties WHERE department_id = $1 AND duty_id = $2",
+            )
+            .bind(dep)
+            .bind(duty_id.as_str())
+            .execute(&mut *conn)
+            .await?;
         }
         E::UnitEstablished { unit_id, name } => {
             sqlx::query(
@@ -126,12 +130,14 @@ async fn apply_department_event(
             .await?;
         }
         E::UnitRenamed { unit_id, name } => {
-            sqlx::query("UPDATE duty_list_units SET name = $3 WHERE department_id = $1 AND unit_id = $2")
-                .bind(dep)
-                .bind(unit_id.as_str())
-                .bind(name.as_str())
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query(
+                "UPDATE duty_list_units SET name = $3 WHERE department_id = $1 AND unit_id = $2",
+            )
+            .bind(dep)
+            .bind(unit_id.as_str())
+            .bind(name.as_str())
+            .execute(&mut *conn)
+            .await?;
         }
         E::UnitMerged {
             unit_id,
@@ -220,11 +226,13 @@ async fn apply_department_event(
             delete_assignments(conn, dep, &ended_assignments).await?;
         }
         E::UnitDutyRevoked { unit_duty_id } => {
-            sqlx::query("DELETE FROM duty_list_unit_duties WHERE department_id = $1 AND unit_duty_id = $2")
-                .bind(dep)
-                .bind(unit_duty_id.as_str())
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query(
+                "DELETE FROM duty_list_unit_duties WHERE department_id = $1 AND unit_duty_id = $2",
+            )
+            .bind(dep)
+            .bind(unit_duty_id.as_str())
+            .execute(&mut *conn)
+            .await?;
         }
         E::TaskDefined {
             task_id,
@@ -261,11 +269,13 @@ async fn apply_department_event(
             task_id,
             ended_assignments: _,
         } => {
-            sqlx::query("DELETE FROM duty_list_assignments WHERE department_id = $1 AND task_id = $2")
-                .bind(dep)
-                .bind(task_id.as_str())
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query(
+                "DELETE FROM duty_list_assignments WHERE department_id = $1 AND task_id = $2",
+            )
+            .bind(dep)
+            .bind(task_id.as_str())
+            .execute(&mut *conn)
+            .await?;
             sqlx::query("DELETE FROM duty_list_tasks WHERE department_id = $1 AND task_id = $2")
                 .bind(dep)
                 .bind(task_id.as_str())

@@ -169,7 +169,9 @@ impl DepartmentStructure {
         let mut posts_by_task: HashMap<String, Vec<usize>> = HashMap::new();
         let mut tasks_by_post: HashMap<String, Vec<usize>> = HashMap::new();
         for (task, post) in &assignments {
-            if let (Some(&t), Some(&p)) = (task_index.get(task.as_str()), post_index.get(post.as_str())) {
+            if let (Some(&t), Some(&p)) =
+                (task_index.get(task.as_str()), post_index.get(post.as_str()))
+            {
                 posts_by_task.entry(task.clone()).or_default().push(p);
                 tasks_by_post.entry(post.clone()).or_default().push(t);
             }
@@ -202,7 +204,9 @@ impl DepartmentStructure {
 
     /// A unit duty by id.
     pub fn unit_duty(&self, unit_duty_id: &str) -> Option<&UnitDutyRow> {
-        self.unit_duties.iter().find(|d| d.unit_duty_id == unit_duty_id)
+        self.unit_duties
+            .iter()
+            .find(|d| d.unit_duty_id == unit_duty_id)
     }
 
     /// A task by id.
@@ -216,8 +220,13 @@ impl DepartmentStructure {
     }
 
     /// The unit duties a unit holds.
-    pub fn unit_duties_of_unit<'a>(&'a self, unit_id: &'a str) -> impl Iterator<Item = &'a UnitDutyRow> {
-        self.unit_duties.iter().filter(move |d| d.unit_id == unit_id)
+    pub fn unit_duties_of_unit<'a>(
+        &'a self,
+        unit_id: &'a str,
+    ) -> impl Iterator<Item = &'a UnitDutyRow> {
+        self.unit_duties
+            .iter()
+            .filter(move |d| d.unit_id == unit_id)
     }
 
     /// The unit duties derived from a main duty.
@@ -225,12 +234,19 @@ impl DepartmentStructure {
         &'a self,
         duty_id: &'a str,
     ) -> impl Iterator<Item = &'a UnitDutyRow> {
-        self.unit_duties.iter().filter(move |d| d.main_duty_id == duty_id)
+        self.unit_duties
+            .iter()
+            .filter(move |d| d.main_duty_id == duty_id)
     }
 
     /// The tasks split from a unit duty.
-    pub fn tasks_of_unit_duty<'a>(&'a self, unit_duty_id: &'a str) -> impl Iterator<Item = &'a TaskRow> {
-        self.tasks.iter().filter(move |t| t.unit_duty_id == unit_duty_id)
+    pub fn tasks_of_unit_duty<'a>(
+        &'a self,
+        unit_duty_id: &'a str,
+    ) -> impl Iterator<Item = &'a TaskRow> {
+        self.tasks
+            .iter()
+            .filter(move |t| t.unit_duty_id == unit_duty_id)
     }
 
     /// The tasks a unit holds.
@@ -263,7 +279,11 @@ impl DepartmentStructure {
 
     /// What is not yet decomposed ("two full decompositions").
     pub fn coverage(&self) -> Coverage {
-        let derived: BTreeSet<&str> = self.unit_duties.iter().map(|d| d.main_duty_id.as_str()).collect();
+        let derived: BTreeSet<&str> = self
+            .unit_duties
+            .iter()
+            .map(|d| d.main_duty_id.as_str())
+            .collect();
         let split: BTreeSet<&str> = self.tasks.iter().map(|t| t.unit_duty_id.as_str()).collect();
         Coverage {
             main_duties_without_unit_duties: self

@@ -125,13 +125,12 @@ impl EventStore {
         let events_replayed = events.len();
         let mut sequence = snapshot_sequence;
         for event in events {
-            let payload: A::Event = serde_json::from_value(event.payload).map_err(|e| {
-                StoreError::UnreadableEvent {
+            let payload: A::Event =
+                serde_json::from_value(event.payload).map_err(|e| StoreError::UnreadableEvent {
                     event_type: event.event_type.clone(),
                     event_version: event.event_version.clone(),
                     reason: e.to_string(),
-                }
-            })?;
+                })?;
             aggregate.apply(payload);
             sequence = event.sequence;
         }

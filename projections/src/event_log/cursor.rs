@@ -83,7 +83,14 @@ mod tests {
 
     #[test]
     fn foreign_cursors_are_refused() {
-        for bad in ["", "c1", "abc", "c1zz", &format!("c1{}", "f".repeat(32)), "c2000000000000000100000000000000001"] {
+        for bad in [
+            "",
+            "c1",
+            "abc",
+            "c1zz",
+            &format!("c1{}", "f".repeat(32)),
+            "c2000000000000000100000000000000001",
+        ] {
             assert!(bad.parse::<Cursor>().is_err(), "{bad}");
         }
     }

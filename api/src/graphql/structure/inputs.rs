@@ -21,14 +21,13 @@ impl CommandOptions {
     pub fn reason(&self) -> Result<Option<String>, ApiError> {
         match &self.reason {
             None => Ok(None),
-            Some(r) => parse_field("reason", Text::parse_field("reason", r))
-                .and_then(|t| {
-                    if t.as_str().chars().count() > 2000 {
-                        Err(ApiError::bad_input("reason", "at most 2000 characters"))
-                    } else {
-                        Ok(Some(String::from(t)))
-                    }
-                }),
+            Some(r) => parse_field("reason", Text::parse_field("reason", r)).and_then(|t| {
+                if t.as_str().chars().count() > 2000 {
+                    Err(ApiError::bad_input("reason", "at most 2000 characters"))
+                } else {
+                    Ok(Some(String::from(t)))
+                }
+            }),
         }
     }
 }
@@ -45,7 +44,10 @@ fn entity(field: &str, id: &ID) -> Result<EntityId, ApiError> {
 fn entity_or_new(field: &str, id: &Option<ID>) -> Result<EntityId, ApiError> {
     match id {
         Some(id) => entity(field, id),
-        None => parse_field(field, EntityId::parse(&uuid::Uuid::new_v4().simple().to_string())),
+        None => parse_field(
+            field,
+            EntityId::parse(&uuid::Uuid::new_v4().simple().to_string()),
+        ),
     }
 }
 
@@ -287,7 +289,12 @@ impl TaskDetailsInput {
             time_limit: self
                 .time_limit
                 .as_ref()
-                .map(|t| parse_field("timeLimit", TimeLimit::new(i64::from(t.days), t.kind.into())))
+                .map(|t| {
+                    parse_field(
+                        "timeLimit",
+                        TimeLimit::new(i64::from(t.days), t.kind.into()),
+                    )
+                })
                 .transpose()?,
             standard: opt_text("standard", &self.standard)?,
             risks: RiskFlags {

@@ -62,7 +62,10 @@ impl CommandResult {
     }
 }
 
-async fn run(ctx: &Context<'_>, parsed: Result<Parsed, ApiError>) -> async_graphql::Result<CommandResult> {
+async fn run(
+    ctx: &Context<'_>,
+    parsed: Result<Parsed, ApiError>,
+) -> async_graphql::Result<CommandResult> {
     let app = ctx.data::<AppState>()?;
     let rc = ctx.data::<RequestContext>()?;
     let Parsed {
@@ -106,88 +109,156 @@ impl StructureMutation {
     }
 
     /// Define a main duty (主要职责).
-    async fn define_main_duty(&self, ctx: &Context<'_>, input: DefineMainDutyInput) -> async_graphql::Result<CommandResult> {
+    async fn define_main_duty(
+        &self,
+        ctx: &Context<'_>,
+        input: DefineMainDutyInput,
+    ) -> async_graphql::Result<CommandResult> {
         run(ctx, input.parse()).await
     }
 
     /// Amend a main duty's wording.
-    async fn amend_main_duty(&self, ctx: &Context<'_>, input: AmendMainDutyInput) -> async_graphql::Result<CommandResult> {
+    async fn amend_main_duty(
+        &self,
+        ctx: &Context<'_>,
+        input: AmendMainDutyInput,
+    ) -> async_graphql::Result<CommandResult> {
         run(ctx, input.parse()).await
     }
 
     /// Revoke a main duty; refused while unit duties derive from it.
-    async fn revoke_main_duty(&self, ctx: &Context<'_>, input: RevokeMainDutyInput) -> async_graphql::Result<CommandResult> {
+    async fn revoke_main_duty(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokeMainDutyInput,
+    ) -> async_graphql::Result<CommandResult> {
         run(ctx, input.parse()).await
     }
 
     /// Establish an internal unit (科室).
-    async fn establish_unit(&self, ctx: &Context<'_>, input: EstablishUnitInput) -> async_graphql::Result<CommandResult> {
+    async fn establish_unit(
+        &self,
+        ctx: &Context<'_>,
+        input: EstablishUnitInput,
+    ) -> async_graphql::Result<CommandResult> {
         run(ctx, input.parse()).await
     }
 
     /// Rename a unit.
-    async fn rename_unit(&self, ctx: &Context<'_>, input: RenameUnitInput) -> async_graphql::Result<CommandResult> {
+    async fn rename_unit(
+        &self,
+        ctx: &Context<'_>,
+        input: RenameUnitInput,
+    ) -> async_graphql::Result<CommandResult> {
         run(ctx, input.parse()).await
     }
 
     /// Merge a unit into another: its duties (with tasks and assignments), posts and staffing
     /// move to the surviving unit, and it ceases to exist.
-    async fn merge_units(&self, ctx: &Context<'_>, input: MergeUnitsInput) -> async_graphql::Result<CommandResult> {
+    async fn merge_units(
+        &self,
+        ctx: &Context<'_>,
+        input: MergeUnitsInput,
+    ) -> async_graphql::Result<CommandResult> {
         run(ctx, input.parse()).await
     }
 
     /// Abolish a unit; refused while it holds duties or posts.
-    async fn abolish_unit(&self, ctx: &Context<'_>, input: AbolishUnitInput) -> async_graphql::Result<CommandResult> {
+    async fn abolish_unit(
+        &self,
+        ctx: &Context<'_>,
+        input: AbolishUnitInput,
+    ) -> async_graphql::Result<CommandResult> {
         run(ctx, input.parse()).await
     }
 
     /// Give a unit a duty derived from a main duty.
-    async fn assign_unit_duty(&self, ctx: &Context<'_>, input: AssignUnitDutyInput) -> async_graphql::Result<CommandResult> {
+    async fn assign_unit_duty(
+        &self,
+        ctx: &Context<'_>,
+        input: AssignUnitDutyInput,
+    ) -> async_graphql::Result<CommandResult> {
         run(ctx, input.parse()).await
     }
 
     /// Transfer a unit duty to another unit; its tasks move and their assignments end.
-    async fn transfer_unit_duty(&self, ctx: &Context<'_>, input: TransferUnitDutyInput) -> async_graphql::Result<CommandResult> {
+    async fn transfer_unit_duty(
+        &self,
+        ctx: &Context<'_>,
+        input: TransferUnitDutyInput,
+    ) -> async_graphql::Result<CommandResult> {
         run(ctx, input.parse()).await
     }
 
     /// Revoke a unit duty; refused while it has tasks.
-    async fn revoke_unit_duty(&self, ctx: &Context<'_>, input: RevokeUnitDutyInput) -> async_graphql::Result<CommandResult> {
+    async fn revoke_unit_duty(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokeUnitDutyInput,
+    ) -> async_graphql::Result<CommandResult> {
         run(ctx, input.parse()).await
     }
 
     /// Define a work task split from a unit duty.
-    async fn define_task(&self, ctx: &Context<'_>, input: DefineTaskInput) -> async_graphql::Result<CommandResult> {
+    async fn define_task(
+        &self,
+        ctx: &Context<'_>,
+        input: DefineTaskInput,
+    ) -> async_graphql::Result<CommandResult> {
         run(ctx, input.parse()).await
     }
 
     /// Replace a task's details.
-    async fn amend_task(&self, ctx: &Context<'_>, input: AmendTaskInput) -> async_graphql::Result<CommandResult> {
+    async fn amend_task(
+        &self,
+        ctx: &Context<'_>,
+        input: AmendTaskInput,
+    ) -> async_graphql::Result<CommandResult> {
         run(ctx, input.parse()).await
     }
 
     /// Retire a task; its assignments end.
-    async fn retire_task(&self, ctx: &Context<'_>, input: RetireTaskInput) -> async_graphql::Result<CommandResult> {
+    async fn retire_task(
+        &self,
+        ctx: &Context<'_>,
+        input: RetireTaskInput,
+    ) -> async_graphql::Result<CommandResult> {
         run(ctx, input.parse()).await
     }
 
     /// Create a post (岗位) in a unit.
-    async fn create_post(&self, ctx: &Context<'_>, input: CreatePostInput) -> async_graphql::Result<CommandResult> {
+    async fn create_post(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePostInput,
+    ) -> async_graphql::Result<CommandResult> {
         run(ctx, input.parse()).await
     }
 
     /// Abolish a post; refused while it holds tasks.
-    async fn abolish_post(&self, ctx: &Context<'_>, input: AbolishPostInput) -> async_graphql::Result<CommandResult> {
+    async fn abolish_post(
+        &self,
+        ctx: &Context<'_>,
+        input: AbolishPostInput,
+    ) -> async_graphql::Result<CommandResult> {
         run(ctx, input.parse()).await
     }
 
     /// Let a post hold a task; the post must belong to the unit that holds the task.
-    async fn assign_task_to_post(&self, ctx: &Context<'_>, input: TaskPostInput) -> async_graphql::Result<CommandResult> {
+    async fn assign_task_to_post(
+        &self,
+        ctx: &Context<'_>,
+        input: TaskPostInput,
+    ) -> async_graphql::Result<CommandResult> {
         run(ctx, input.parse_assign()).await
     }
 
     /// End a post's hold on a task.
-    async fn unassign_task_from_post(&self, ctx: &Context<'_>, input: TaskPostInput) -> async_graphql::Result<CommandResult> {
+    async fn unassign_task_from_post(
+        &self,
+        ctx: &Context<'_>,
+        input: TaskPostInput,
+    ) -> async_graphql::Result<CommandResult> {
         run(ctx, input.parse_unassign()).await
     }
 
@@ -201,7 +272,11 @@ impl StructureMutation {
     }
 
     /// Set a unit's staffing headcount.
-    async fn set_unit_staffing(&self, ctx: &Context<'_>, input: SetUnitStaffingInput) -> async_graphql::Result<CommandResult> {
+    async fn set_unit_staffing(
+        &self,
+        ctx: &Context<'_>,
+        input: SetUnitStaffingInput,
+    ) -> async_graphql::Result<CommandResult> {
         run(ctx, input.parse()).await
     }
 }

@@ -105,7 +105,10 @@ impl Department {
         }
     }
 
-    async fn structure(&self, ctx: &Context<'_>) -> async_graphql::Result<Arc<DepartmentStructure>> {
+    async fn structure(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Arc<DepartmentStructure>> {
         let s = self
             .structure
             .get_or_try_init(|| async {
@@ -177,7 +180,9 @@ impl Department {
     /// Its main duties (主要职责), in the order they were defined.
     async fn main_duties(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<MainDuty>> {
         let s = self.structure(ctx).await?;
-        Ok((0..s.main_duties.len()).map(|i| MainDuty::new(&s, i)).collect())
+        Ok((0..s.main_duties.len())
+            .map(|i| MainDuty::new(&s, i))
+            .collect())
     }
 
     /// Its internal units (内设机构), in the order they were established.
@@ -189,13 +194,18 @@ impl Department {
     /// One internal unit by id (null if the department has no such unit).
     async fn unit(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Unit>> {
         let s = self.structure(ctx).await?;
-        Ok(s.units.iter().position(|u| u.unit_id == *id).map(|i| Unit::new(&s, i)))
+        Ok(s.units
+            .iter()
+            .position(|u| u.unit_id == *id)
+            .map(|i| Unit::new(&s, i)))
     }
 
     /// All unit duties (内设机构职责) of the department.
     async fn unit_duties(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UnitDuty>> {
         let s = self.structure(ctx).await?;
-        Ok((0..s.unit_duties.len()).map(|i| UnitDuty::new(&s, i)).collect())
+        Ok((0..s.unit_duties.len())
+            .map(|i| UnitDuty::new(&s, i))
+            .collect())
     }
 
     /// All work tasks (工作任务) of the department.
@@ -252,12 +262,18 @@ impl Coverage {
 
     /// Main duties from which no unit duty derives.
     async fn main_duties_without_unit_duties(&self) -> Vec<MainDuty> {
-        self.main_duties.iter().map(|&i| MainDuty::new(&self.s, i)).collect()
+        self.main_duties
+            .iter()
+            .map(|&i| MainDuty::new(&self.s, i))
+            .collect()
     }
 
     /// Unit duties not split into any task.
     async fn unit_duties_without_tasks(&self) -> Vec<UnitDuty> {
-        self.unit_duties.iter().map(|&i| UnitDuty::new(&self.s, i)).collect()
+        self.unit_duties
+            .iter()
+            .map(|&i| UnitDuty::new(&self.s, i))
+            .collect()
     }
 
     /// Tasks that no post holds.
@@ -322,7 +338,10 @@ node!(Task);
 node!(Post);
 
 fn unit_by_id(s: &Arc<DepartmentStructure>, id: &str) -> Option<Unit> {
-    s.units.iter().position(|u| u.unit_id == id).map(|i| Unit::new(s, i))
+    s.units
+        .iter()
+        .position(|u| u.unit_id == id)
+        .map(|i| Unit::new(s, i))
 }
 
 fn unit_duty_index(s: &DepartmentStructure, id: &str) -> Option<usize> {
@@ -506,7 +525,8 @@ impl Task {
 
     /// The unit duty it is split from.
     async fn unit_duty(&self) -> Option<UnitDuty> {
-        unit_duty_index(&self.s, &self.s.tasks[self.i].unit_duty_id).map(|i| UnitDuty::new(&self.s, i))
+        unit_duty_index(&self.s, &self.s.tasks[self.i].unit_duty_id)
+            .map(|i| UnitDuty::new(&self.s, i))
     }
 
     /// The unit that holds it.
@@ -553,4 +573,3 @@ impl Post {
             .collect()
     }
 }
-
