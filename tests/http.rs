@@ -3,14 +3,15 @@
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use dutyledger_api::http::router;
+use dutyledger_api::auth::Role;
 use dutyledger_tests::TestApp;
 use serde_json::Value;
 use sqlx::PgPool;
 use tower::ServiceExt;
 
 async fn call(app: &TestApp, request: Request<Body>) -> (StatusCode, Option<String>, String) {
-    let response = router(app.schema.clone(), app.pool.clone())
+    let response = app
+        .router()
         .oneshot(request)
         .await
         .expect("the router answers");
@@ -30,8 +31,12 @@ async fn call(app: &TestApp, request: Request<Body>) -> (StatusCode, Option<Stri
     )
 }
 
-fn post(body: &str) -> Request<Body> {
+fn post(app: &TestApp, body: &str) -> Request<Body> {
     Request::post("/graphql")
+        .header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", app.token(Role::Supervisor, &[])),
+        )
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(body.to_owned()))
         .expect("request")
@@ -69,7 +74,7 @@ async fn not_ready_before_migrations(pool: PgPool) {
 async fn post_and_get_queries(pool: PgPool) {
     let app = TestApp::new(pool);
     let (status, content_type, body) =
-        call(&app, post(r#"{"query":"{ departments { id } }"}"#)).await;
+        call(&app, post(&app, r#"{"query":"{ departments { id } }"}"#)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         content_type.as_deref(),
@@ -81,6 +86,10 @@ async fn post_and_get_queries(pool: PgPool) {
     );
 
     let get = Request::get("/graphql?query=%7Bdepartments%7Bid%7D%7D")
+        .header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", app.token(Role::Reviewer, &[])),
+        )
         .header(header::ACCEPT, "application/graphql-response+json")
         .body(Body::empty())
         .expect("req");
@@ -106,11 +115,15 @@ async fn mutations_over_get_are_refused(pool: PgPool) {
 #[sqlx::test(migrator = "dutyledger_projections::db::MIGRATOR")]
 async fn malformed_requests_get_coded_errors(pool: PgPool) {
     let app = TestApp::new(pool);
-    let (status, _, body) = call(&app, post("{not json")).await;
+    let (status, _, body) = call(&app, post(&app, "{not json")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body.contains("BAD_REQUEST"), "{body}");
 
     let wrong_type = Request::post("/graphql")
+        .header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", app.token(Role::Supervisor, &[])),
+        )
         .header(header::CONTENT_TYPE, "text/plain")
         .body(Body::from("{ departments { id } }"))
         .expect("req");
@@ -123,6 +136,10 @@ async fn malformed_requests_get_coded_errors(pool: PgPool) {
         (r#"{"query":"{ nope }"}"#, "GRAPHQL_VALIDATION_FAILED"),
     ] {
         let request = Request::post("/graphql")
+            .header(
+                header::AUTHORIZATION,
+                format!("Bearer {}", app.token(Role::Supervisor, &[])),
+            )
             .header(header::CONTENT_TYPE, "application/json")
             .header(header::ACCEPT, "application/graphql-response+json")
             .body(Body::from(query))
@@ -145,4 +162,37 @@ async fn browsers_get_graphiql(pool: PgPool) {
     assert_eq!(status, StatusCode::OK);
     assert!(content_type.is_some_and(|c| c.starts_with("text/html")));
     assert!(body.contains("graphiql"), "GraphiQL page");
+}
+
+#[sqlx::test(migrator = "dutyledger_projections::db::MIGRATOR")]
+async fn limits_refuse_with_codes(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let deep = format!(
+        "{{ departments {{ {} id {} }} }}",
+        "units { duties { tasks { unit { ".repeat(4),
+        "} } } }".repeat(4)
+    );
+    let complex = format!(
+        "{{ {} }}",
+        (0..1_000)
+            .map(|i| format!("a{i}: departments {{ id name sector level kind staffing }}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    for (query, code) in [(deep, "QUERY_TOO_DEEP"), (complex, "QUERY_TOO_COMPLEX")] {
+        let body = serde_json::json!({ "query": query }).to_string();
+        let (status, _, answer) = call(&app, post(&app, &body)).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        let v: Value = serde_json::from_str(&answer).expect("json");
+        assert_eq!(v["errors"][0]["extensions"]["code"], code, "{answer}");
+    }
+
+    let huge = format!(
+        r#"{{"query":"{{ departments {{ id }} }}","variables":{{"x":"{}"}}}}"#,
+        "x".repeat(2 << 20)
+    );
+    let (status, _, answer) = call(&app, post(&app, &huge)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    let v: Value = serde_json::from_str(&answer).expect("json");
+    assert_eq!(v["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE");
 }

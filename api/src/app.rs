@@ -51,7 +51,7 @@ impl Commands {
         command: DepartmentCommand,
         reason: Option<String>,
     ) -> Result<CommandOutcome, ApiError> {
-        let mut metadata = CommandMetadata::new(ctx.actor.clone(), ctx.request_id.clone());
+        let mut metadata = CommandMetadata::new(ctx.actor.id(), ctx.request_id.clone());
         metadata.reason = reason;
         let executed = self
             .store

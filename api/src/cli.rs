@@ -1,6 +1,8 @@
 //! The `dutyledger` command line. Settings come from flags or environment variables.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -10,6 +12,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 
 use crate::app::AppState;
+use crate::auth::token::{parse_ttl, Authenticator, KeyError};
+use crate::auth::{Actor, Role};
 use crate::graphql::{build_schema, Limits};
 use crate::http;
 
@@ -21,9 +25,47 @@ pub struct Cli {
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
 
+    /// Token keys.
+    #[command(flatten)]
+    pub keys: KeyArgs,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Where the token keys come from.
+#[derive(Debug, Clone, clap::Args)]
+pub struct KeyArgs {
+    /// HS256 shared secret (at least 32 bytes).
+    #[arg(
+        long,
+        env = "DUTYLEDGER_JWT_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub jwt_secret: Option<String>,
+
+    /// PEM file with the RS256 or Ed25519 public key that verifies tokens.
+    #[arg(long, env = "DUTYLEDGER_JWT_PUBLIC_KEY", global = true)]
+    pub jwt_public_key: Option<PathBuf>,
+
+    /// PEM file with the matching private key (only `token issue` needs it).
+    #[arg(long, env = "DUTYLEDGER_JWT_PRIVATE_KEY", global = true)]
+    pub jwt_private_key: Option<PathBuf>,
+}
+
+impl KeyArgs {
+    /// The authenticator these keys configure.
+    pub fn authenticator(&self) -> Result<Authenticator, KeyError> {
+        match (&self.jwt_secret, &self.jwt_public_key) {
+            (Some(secret), None) => Authenticator::hs256(secret.as_bytes()),
+            (_, Some(public)) => {
+                Authenticator::from_public_key(public, self.jwt_private_key.as_deref())
+            }
+            (None, None) => Err(KeyError::NoKey),
+        }
+    }
 }
 
 /// Subcommands.
@@ -35,6 +77,39 @@ pub enum Command {
     Migrate,
     /// Load the Linyi demo data (safe to run again: the second run changes nothing).
     Seed,
+    /// Issue or revoke bearer tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// Token subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Print a new token (to stdout).
+    Issue {
+        /// supervisor, clerk, reviewer or integrator.
+        #[arg(long)]
+        role: String,
+        /// The clerk's department; for an integrator, a department its feed is limited to
+        /// (repeat for several).
+        #[arg(long = "department")]
+        departments: Vec<String>,
+        /// Lifetime, e.g. 30m, 8h, 7d.
+        #[arg(long, default_value = "8h")]
+        ttl: String,
+        /// Who the token is for (recorded as the actor of every change made with it).
+        #[arg(long)]
+        subject: Option<String>,
+    },
+    /// Revoke a token by its id (`jti`) before it expires.
+    Revoke {
+        /// The token id.
+        #[arg(long)]
+        jti: String,
+        /// Why.
+        #[arg(long)]
+        reason: Option<String>,
+    },
 }
 
 /// Settings of `serve`.
@@ -89,11 +164,69 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Serve(args) => serve(database_url(&cli)?, args).await,
+        Command::Serve(args) => {
+            let auth = cli.keys.authenticator()?;
+            serve(database_url(&cli)?, args, auth).await
+        }
+        Command::Token(TokenCommand::Issue {
+            role,
+            departments,
+            ttl,
+            subject,
+        }) => {
+            let auth = cli.keys.authenticator()?;
+            let role = Role::from_token(role).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "unknown role {role:?}: use supervisor, clerk, reviewer or integrator"
+                )
+            })?;
+            let departments = departments
+                .iter()
+                .map(|d| dutyledger_domain::values::CreditCode::parse(d))
+                .collect::<Result<Vec<_>, _>>()?;
+            match role {
+                Role::Clerk if departments.len() != 1 => {
+                    anyhow::bail!("a clerk's token needs exactly one --department")
+                }
+                Role::Supervisor | Role::Reviewer if !departments.is_empty() => {
+                    anyhow::bail!("--department applies only to clerks and integrators")
+                }
+                _ => {}
+            }
+            let ttl = parse_ttl(ttl).map_err(anyhow::Error::msg)?;
+            let subject = subject
+                .clone()
+                .unwrap_or_else(|| format!("{}-operator", role.as_str()));
+            let (token, claims) = auth.issue(&subject, role, &departments, ttl)?;
+            tracing::info!(
+                role = role.as_str(),
+                subject,
+                jti = claims.jti.as_deref().unwrap_or(""),
+                "token issued"
+            );
+            #[allow(clippy::print_stdout)]
+            {
+                println!("{token}");
+            }
+            Ok(())
+        }
+        Command::Token(TokenCommand::Revoke { jti, reason }) => {
+            let pool = db::connect(database_url(&cli)?, &PoolSettings::default()).await?;
+            sqlx::query(
+                "INSERT INTO revoked_tokens (jti, revoked_by, reason) VALUES ($1, $2, $3) ON CONFLICT (jti) DO NOTHING",
+            )
+            .bind(jti)
+            .bind(Actor::system("cli").id())
+            .bind(reason)
+            .execute(&pool)
+            .await?;
+            tracing::info!(jti, "token revoked");
+            Ok(())
+        }
     }
 }
 
-async fn serve(url: &str, args: &ServeArgs) -> anyhow::Result<()> {
+async fn serve(url: &str, args: &ServeArgs, auth: Authenticator) -> anyhow::Result<()> {
     let settings = PoolSettings {
         max_connections: args.db_max_connections,
         ..PoolSettings::default()
@@ -113,7 +246,7 @@ async fn serve(url: &str, args: &ServeArgs) -> anyhow::Result<()> {
     let state = AppState::new(pool.clone(), Duration::from_millis(args.projection_wait_ms));
     let projector = (!args.no_projector).then(|| state.spawn_projector());
     let schema = build_schema(state, Limits::default());
-    let router = http::router(schema, pool);
+    let router = http::router(schema, pool, Arc::new(auth));
     http::serve(args.bind, router, http::shutdown_signal()).await?;
     if let Some(p) = projector {
         p.abort();

@@ -1,20 +1,22 @@
 //! Who is asking, and under which request id. Both go into the metadata of every event the
 //! request causes.
 
+use crate::auth::Actor;
+
 /// The identity and request id of one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestContext {
-    /// The actor, as `role:subject` (e.g. `supervisor:zhang.wei`, `system:seed`).
-    pub actor: String,
+    /// The authenticated actor.
+    pub actor: Actor,
     /// The request id (from `X-Request-Id` if the client sent a sane one, else generated).
     pub request_id: String,
 }
 
 impl RequestContext {
     /// A context for an actor with a fresh request id.
-    pub fn new(actor: impl Into<String>) -> Self {
+    pub fn new(actor: Actor) -> Self {
         Self {
-            actor: actor.into(),
+            actor,
             request_id: new_request_id(),
         }
     }

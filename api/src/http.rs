@@ -6,11 +6,14 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
-use async_graphql::{ServerError, Value};
+use async_graphql::Value;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -18,11 +21,15 @@ use axum::routing::get;
 use axum::Router;
 use sqlx::PgPool;
 
+use crate::auth::token::{AuthError, Authenticator};
+use crate::auth::Actor;
 use crate::context::{new_request_id, sane_request_id, RequestContext};
 use crate::graphql::DutySchema;
 
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
+/// Longest a request may run before it is cut off with a `TIMEOUT` error.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -31,16 +38,82 @@ const JSON: &str = "application/json";
 struct HttpState {
     schema: DutySchema,
     pool: PgPool,
+    auth: Arc<Authenticator>,
 }
 
 /// The router, used by the server and the tests alike.
-pub fn router(schema: DutySchema, pool: PgPool) -> Router {
+pub fn router(schema: DutySchema, pool: PgPool, auth: Arc<Authenticator>) -> Router {
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(HttpState { schema, pool })
+        .with_state(HttpState { schema, pool, auth })
+}
+
+/// Authenticates a request from its `Authorization: Bearer` header: signature, algorithm,
+/// times, claims, then revocation. Never logs the token.
+pub async fn authenticate(
+    auth: &Authenticator,
+    pool: &PgPool,
+    headers: &HeaderMap,
+) -> Result<Actor, AuthError> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or(AuthError::Missing)?;
+    let token = bearer(value).ok_or(AuthError::Missing)?;
+    verify_and_check_revoked(auth, pool, token).await
+}
+
+/// The token of a `Bearer <token>` credential (scheme matched case-insensitively).
+pub fn bearer(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// Verifies a token and checks that it has not been revoked.
+pub async fn verify_and_check_revoked(
+    auth: &Authenticator,
+    pool: &PgPool,
+    token: &str,
+) -> Result<Actor, AuthError> {
+    let actor = auth.verify(token)?;
+    if let Some(jti) = &actor.token_id {
+        let revoked: Result<bool, _> =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $1)")
+                .bind(jti)
+                .fetch_one(pool)
+                .await;
+        match revoked {
+            Ok(false) => {}
+            Ok(true) => return Err(AuthError::Revoked),
+            Err(error) => {
+                // Fail closed: without the revocation list we cannot accept the token.
+                tracing::error!(%error, "cannot check token revocation");
+                return Err(AuthError::Revoked);
+            }
+        }
+    }
+    Ok(actor)
+}
+
+fn unauthenticated(media: Media, error: &AuthError) -> Response {
+    tracing::info!(reason = %error, "request refused: not authenticated");
+    let mut response = respond(
+        StatusCode::UNAUTHORIZED,
+        media,
+        error_body(&error.to_string(), "UNAUTHENTICATED"),
+    );
+    let challenge = match error {
+        AuthError::Missing => "Bearer",
+        _ => "Bearer error=\"invalid_token\"",
+    };
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static(challenge),
+    );
+    response
 }
 
 async fn readyz(State(state): State<HttpState>) -> Response {
@@ -87,16 +160,13 @@ fn negotiate(headers: &HeaderMap) -> Option<Media> {
     best
 }
 
-fn request_context(headers: &HeaderMap) -> RequestContext {
+fn request_context(headers: &HeaderMap, actor: Actor) -> RequestContext {
     let request_id = headers
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .and_then(sane_request_id)
         .unwrap_or_else(new_request_id);
-    RequestContext {
-        actor: "anonymous:local".to_owned(),
-        request_id,
-    }
+    RequestContext { actor, request_id }
 }
 
 fn error_body(message: &str, code: &str) -> String {
@@ -169,9 +239,30 @@ async fn graphql_get(
     execute(&state, &headers, media, request, Method::GET).await
 }
 
-async fn graphql_post(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn graphql_post(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
+    };
+    let body = match body {
+        Ok(b) => b,
+        Err(rejection) => {
+            let status = rejection.status();
+            let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                "PAYLOAD_TOO_LARGE"
+            } else {
+                "BAD_REQUEST"
+            };
+            let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                format!("the request body is larger than {MAX_BODY_BYTES} bytes")
+            } else {
+                "the request body could not be read".to_owned()
+            };
+            return respond(status, media, error_body(&message, code));
+        }
     };
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -239,13 +330,32 @@ async fn execute(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    let rc = request_context(headers);
+    let actor = match authenticate(&state.auth, &state.pool, headers).await {
+        Ok(actor) => actor,
+        Err(error) => return unauthenticated(media, &error),
+    };
+    let rc = request_context(headers, actor);
     let request_id = rc.request_id.clone();
-    let mut response = state.schema.execute(request.data(rc)).await;
+    let Ok(response) = tokio::time::timeout(
+        REQUEST_TIMEOUT,
+        crate::graphql::execute(&state.schema, request.data(rc)),
+    )
+    .await
+    else {
+        tracing::warn!(request_id, "request timed out");
+        return respond(
+            StatusCode::SERVICE_UNAVAILABLE,
+            media,
+            error_body(
+                &format!(
+                    "the request took longer than {} s",
+                    REQUEST_TIMEOUT.as_secs()
+                ),
+                "TIMEOUT",
+            ),
+        );
+    };
     let request_error = matches!(response.data, Value::Null) && !response.errors.is_empty();
-    for error in &mut response.errors {
-        add_code(error, request_error);
-    }
     let status = if media == Media::GraphQLResponse && request_error {
         StatusCode::BAD_REQUEST
     } else {
@@ -267,35 +377,6 @@ async fn execute(
         http.headers_mut().insert("x-request-id", v);
     }
     http
-}
-
-/// Gives every error an `extensions.code`: errors raised by the parser and the validator carry
-/// none of their own.
-fn add_code(error: &mut ServerError, request_error: bool) {
-    let has_code = error
-        .extensions
-        .as_ref()
-        .is_some_and(|e| e.get("code").is_some());
-    if has_code {
-        return;
-    }
-    let code = if error.message.starts_with("Parse error")
-        || error.message.contains("expected") && request_error
-    {
-        "GRAPHQL_PARSE_FAILED"
-    } else if request_error || error.path.is_empty() {
-        "GRAPHQL_VALIDATION_FAILED"
-    } else if error.message.starts_with("Failed to parse")
-        || error.message.starts_with("Invalid value")
-    {
-        "BAD_USER_INPUT"
-    } else {
-        "INTERNAL"
-    };
-    error
-        .extensions
-        .get_or_insert_with(Default::default)
-        .set("code", code);
 }
 
 /// Serves `router` on `addr` until SIGTERM or Ctrl-C, then finishes the requests in flight.

@@ -8,10 +8,12 @@
 //!   with graceful shutdown.
 //! - [`graphql`]: the schema, one module per area, and the mapping of errors to
 //!   `extensions.code`.
+//! - [`auth`]: bearer tokens, roles, and the access policy.
 //! - [`context`]: who is asking (actor) and the request id, carried into every event.
 //! - [`seed`]: the Linyi demo data.
 
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod context;
 pub mod graphql;

@@ -13,6 +13,7 @@ use dutyledger_domain::values::{
 };
 
 use crate::app::AppState;
+use crate::auth::Actor;
 use crate::context::RequestContext;
 use crate::graphql::error::ApiError;
 
@@ -485,7 +486,7 @@ pub fn commands(d: &SeedDepartment) -> Result<Vec<DepartmentCommand>, ApiError> 
 /// Loads the demo data. Commands refused only because their entity exists already are
 /// skipped, so a second run appends nothing.
 pub async fn seed(state: &AppState) -> Result<SeedReport, ApiError> {
-    let ctx = RequestContext::new("system:seed");
+    let ctx = RequestContext::new(Actor::system("seed"));
     let mut report = SeedReport::default();
     for department in DEPARTMENTS {
         let code = department.credit_code().map_err(bad)?;

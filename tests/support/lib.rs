@@ -3,10 +3,13 @@
 //!
 //! Every test goes through the same `build_schema` / `router` the server uses.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::{Request, Variables};
 use dutyledger_api::app::AppState;
+use dutyledger_api::auth::token::Authenticator;
+use dutyledger_api::auth::{Actor, Role};
 use dutyledger_api::context::RequestContext;
 use dutyledger_api::graphql::{build_schema, DutySchema, Limits};
 use serde_json::{json, Value};
@@ -20,6 +23,8 @@ pub struct TestApp {
     pub state: AppState,
     /// The schema, as the server builds it.
     pub schema: DutySchema,
+    /// The token verifier (HS256 with [`TEST_SECRET`]).
+    pub auth: Arc<Authenticator>,
     projector: tokio::task::JoinHandle<()>,
 }
 
@@ -41,27 +46,47 @@ impl TestApp {
         let state = AppState::new(pool.clone(), Duration::from_secs(10));
         let projector = state.spawn_projector();
         let schema = build_schema(state.clone(), Limits::default());
+        let auth = Arc::new(Authenticator::hs256(TEST_SECRET.as_bytes()).expect("test key"));
         Self {
             pool,
             state,
             schema,
+            auth,
             projector,
         }
     }
 
+    /// The real router, with this app's schema, database and token key.
+    pub fn router(&self) -> axum::Router {
+        dutyledger_api::http::router(self.schema.clone(), self.pool.clone(), self.auth.clone())
+    }
+
+    /// A valid token for `role`, bound to `departments`.
+    pub fn token(&self, role: Role, departments: &[&str]) -> String {
+        let departments: Vec<_> = departments
+            .iter()
+            .map(|d| dutyledger_domain::values::CreditCode::parse(d).expect("valid code"))
+            .collect();
+        self.auth
+            .issue("tester", role, &departments, 3600)
+            .expect("issue")
+            .0
+    }
+
     /// Runs a GraphQL request as `actor` and returns the whole response as JSON
     /// (`data` and `errors`).
-    pub async fn gql_as(&self, actor: &str, query: &str, variables: Value) -> Value {
+    pub async fn gql_as(&self, actor: &Actor, query: &str, variables: Value) -> Value {
         let request = Request::new(query)
             .variables(Variables::from_json(variables))
-            .data(RequestContext::new(actor));
-        let response = self.schema.execute(request).await;
+            .data(RequestContext::new(actor.clone()));
+        let response = dutyledger_api::graphql::execute(&self.schema, request).await;
         serde_json::to_value(&response).expect("responses serialise")
     }
 
     /// Runs a GraphQL request as a supervisor.
     pub async fn gql(&self, query: &str, variables: Value) -> Value {
-        self.gql_as("supervisor:test", query, variables).await
+        self.gql_as(&Actor::supervisor("test"), query, variables)
+            .await
     }
 
     /// Runs a GraphQL request that must succeed and returns its `data`.
@@ -81,6 +106,21 @@ impl TestApp {
             .await
             .expect("count events")
     }
+}
+
+/// The HS256 secret of test servers.
+pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
+/// An actor of `role` bound to `departments`.
+pub fn actor(role: Role, departments: &[&str]) -> Actor {
+    Actor::new(
+        role,
+        "tester",
+        departments
+            .iter()
+            .map(|d| dutyledger_domain::values::CreditCode::parse(d).expect("valid code"))
+            .collect(),
+    )
 }
 
 /// The `extensions.code` of the first error of a response.

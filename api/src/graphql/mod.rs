@@ -4,7 +4,7 @@
 pub mod error;
 pub mod structure;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{EmptySubscription, MergedObject, Schema, ServerError, Value};
 
 use crate::app::AppState;
 
@@ -32,7 +32,7 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             depth: 12,
-            complexity: 20_000,
+            complexity: 5_000,
         }
     }
 }
@@ -44,4 +44,52 @@ pub fn build_schema(state: AppState, limits: Limits) -> DutySchema {
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
         .finish()
+}
+
+/// Executes a request and gives every error an `extensions.code` (errors raised by the parser
+/// and the validator carry none of their own). The server and the tests both execute through
+/// this function.
+pub async fn execute(
+    schema: &DutySchema,
+    request: async_graphql::Request,
+) -> async_graphql::Response {
+    let mut response = schema.execute(request).await;
+    let request_error = matches!(response.data, Value::Null) && !response.errors.is_empty();
+    for error in &mut response.errors {
+        add_code(error, request_error);
+    }
+    response
+}
+
+/// Gives every error an `extensions.code`: errors raised by the parser and the validator carry
+/// none of their own.
+pub fn add_code(error: &mut ServerError, request_error: bool) {
+    let has_code = error
+        .extensions
+        .as_ref()
+        .is_some_and(|e| e.get("code").is_some());
+    if has_code {
+        return;
+    }
+    let code = if error.message == "Query is nested too deep." {
+        "QUERY_TOO_DEEP"
+    } else if error.message == "Query is too complex." {
+        "QUERY_TOO_COMPLEX"
+    } else if error.message.starts_with("Parse error")
+        || error.message.contains("expected") && request_error
+    {
+        "GRAPHQL_PARSE_FAILED"
+    } else if request_error || error.path.is_empty() {
+        "GRAPHQL_VALIDATION_FAILED"
+    } else if error.message.starts_with("Failed to parse")
+        || error.message.starts_with("Invalid value")
+    {
+        "BAD_USER_INPUT"
+    } else {
+        "INTERNAL"
+    };
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code);
 }

@@ -9,6 +9,7 @@ use dutyledger_projections::duty_list;
 use super::inputs::*;
 use super::types::Department;
 use crate::app::{AppState, CommandOutcome};
+use crate::auth::policy::{authorize, may_write_structure, Access};
 use crate::context::RequestContext;
 use crate::graphql::error::ApiError;
 
@@ -68,12 +69,20 @@ async fn run(
 ) -> async_graphql::Result<CommandResult> {
     let app = ctx.data::<AppState>()?;
     let rc = ctx.data::<RequestContext>()?;
+    if !may_write_structure(&rc.actor) {
+        return Err(ApiError::Forbidden(format!(
+            "{} may not change department structure",
+            rc.actor.role
+        ))
+        .into());
+    }
     let Parsed {
         department,
         command,
         entity,
         reason,
     } = parsed?;
+    authorize(&rc.actor, Access::WriteStructure(&department))?;
     let outcome = app
         .commands
         .department(rc, &department, command, reason)

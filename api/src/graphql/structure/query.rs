@@ -6,6 +6,7 @@ use dutyledger_projections::duty_list;
 
 use super::types::Department;
 use crate::app::AppState;
+use crate::auth::policy::{authorize, department_scope, Access};
 use crate::context::RequestContext;
 use crate::graphql::error::{parse_field, ApiError};
 
@@ -19,10 +20,16 @@ impl StructureQuery {
     async fn departments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Department>> {
         let app = ctx.data::<AppState>()?;
         let rc = ctx.data::<RequestContext>()?;
+        authorize(&rc.actor, Access::ListDepartments)?;
+        let scope = department_scope(&rc.actor);
         let rows = duty_list::departments(&app.pool)
             .await
             .map_err(|e| ApiError::from_store(e, &rc.request_id))?;
-        Ok(rows.into_iter().map(Department::from_row).collect())
+        Ok(rows
+            .into_iter()
+            .filter(|r| scope.includes(&r.department_id))
+            .map(Department::from_row)
+            .collect())
     }
 
     /// One department by its unified social credit code. A malformed code is a
@@ -35,6 +42,7 @@ impl StructureQuery {
         let app = ctx.data::<AppState>()?;
         let rc = ctx.data::<RequestContext>()?;
         let code = parse_field("id", CreditCode::parse(&id))?;
+        authorize(&rc.actor, Access::ReadDepartment(&code))?;
         let structure = duty_list::structure(&app.pool, code.as_str())
             .await
             .map_err(|e| ApiError::from_store(e, &rc.request_id))?;
