@@ -357,7 +357,7 @@ mod tests {
         let auth = Authenticator::hs256(SECRET).expect("key");
         let code = CreditCode::from_parts('1', '1', "371300", "00435012").expect("code");
         let (token, _) = auth
-            .issue("li.na", Role::Clerk, &[code.clone()], 60)
+            .issue("li.na", Role::Clerk, std::slice::from_ref(&code), 60)
             .expect("issue");
         let actor = auth.verify(&token).expect("verify");
         assert_eq!(actor.role, Role::Clerk);
