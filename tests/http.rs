@@ -148,6 +148,22 @@ async fn malformed_requests_get_coded_errors(pool: PgPool) {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         let v: Value = serde_json::from_str(&body).expect("json");
         assert_eq!(v["errors"][0]["extensions"]["code"], code, "{body}");
+        assert!(
+            v.get("data").is_none(),
+            "a request that never executed has no data entry: {body}"
+        );
+    }
+
+    // Parameters of the wrong shape are refused before execution.
+    for body in [
+        r#"{"qeury":"{ departments { id } }"}"#,
+        r#"{"query":"{ departments { id } }","variables":"x"}"#,
+        r#"{"query":"{ departments { id } }","operationName":1}"#,
+        r#"[{"query":"{ departments { id } }"}]"#,
+    ] {
+        let (status, _, answer) = call(&app, post(&app, body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+        assert!(answer.contains("BAD_REQUEST"), "{answer}");
     }
 }
 

@@ -73,7 +73,7 @@ impl KeyArgs {
 pub enum Command {
     /// Serve GraphQL (and run the projector, unless another instance is active).
     Serve(ServeArgs),
-    /// Apply pending database migrations.
+    /// Create the database if it is missing, then apply pending migrations.
     Migrate,
     /// Load the Linyi demo data (safe to run again: the second run changes nothing).
     Seed,
@@ -142,6 +142,7 @@ fn database_url(cli: &Cli) -> anyhow::Result<&str> {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
         Command::Migrate => {
+            db::create_database_if_missing(database_url(&cli)?).await?;
             let pool = db::connect(database_url(&cli)?, &PoolSettings::default()).await?;
             db::migrate(&pool).await?;
             tracing::info!("migrations applied");

@@ -284,20 +284,46 @@ async fn graphql_post(
             ),
         );
     }
-    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+    let request = match parse_request_body(&body) {
         Ok(r) => r,
-        Err(e) => {
+        Err(message) => {
             return respond(
                 StatusCode::BAD_REQUEST,
                 media,
-                error_body(
-                    &format!("the body is not a GraphQL request: {e}"),
-                    "BAD_REQUEST",
-                ),
+                error_body(&message, "BAD_REQUEST"),
             )
         }
     };
     execute(&state, &headers, media, request, Method::POST).await
+}
+
+/// Parses a POST body into a GraphQL request: a JSON object with a string `query` and optional
+/// `variables` (object), `operationName` (string) and `extensions` (object).
+fn parse_request_body(body: &[u8]) -> Result<async_graphql::Request, String> {
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))?;
+    let object = value
+        .as_object()
+        .ok_or("the body must be a JSON object (batches are not supported)")?;
+    if !object
+        .get("query")
+        .is_some_and(serde_json::Value::is_string)
+    {
+        return Err("the body must have a string \"query\"".into());
+    }
+    let kind_ok = |key: &str, ok: fn(&serde_json::Value) -> bool| {
+        object.get(key).is_none_or(|v| v.is_null() || ok(v))
+    };
+    if !kind_ok("variables", serde_json::Value::is_object) {
+        return Err("\"variables\" must be an object".into());
+    }
+    if !kind_ok("operationName", serde_json::Value::is_string) {
+        return Err("\"operationName\" must be a string".into());
+    }
+    if !kind_ok("extensions", serde_json::Value::is_object) {
+        return Err("\"extensions\" must be an object".into());
+    }
+    serde_json::from_value(value).map_err(|e| format!("the body is not a GraphQL request: {e}"))
 }
 
 /// The operation type the request would run, if its document parses.
@@ -361,7 +387,24 @@ async fn execute(
     } else {
         StatusCode::OK
     };
-    let body = match serde_json::to_string(&response) {
+    let mut json = match serde_json::to_value(&response) {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::error!(error = %e, request_id, "cannot serialise a response");
+            return respond(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                media,
+                error_body("internal error", "INTERNAL"),
+            );
+        }
+    };
+    if request_error {
+        // The request never executed: no `data` entry at all (GraphQL-over-HTTP).
+        if let Some(o) = json.as_object_mut() {
+            o.remove("data");
+        }
+    }
+    let body = match serde_json::to_string(&json) {
         Ok(b) => b,
         Err(e) => {
             tracing::error!(error = %e, request_id, "cannot serialise a response");

@@ -47,6 +47,16 @@ pub async fn connect(url: &str, settings: &PoolSettings) -> Result<PgPool, Store
     Ok(pool)
 }
 
+/// Creates the database named in `url` if it does not exist yet.
+pub async fn create_database_if_missing(url: &str) -> Result<(), StoreError> {
+    use sqlx::migrate::MigrateDatabase;
+    if !sqlx::Postgres::database_exists(url).await? {
+        tracing::info!("creating the database");
+        sqlx::Postgres::create_database(url).await?;
+    }
+    Ok(())
+}
+
 /// Applies every pending migration.
 pub async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
     MIGRATOR.run(pool).await?;
