@@ -7,7 +7,10 @@
 //!   posts, staffing).
 //! - [`metadata`]: the keys every event's metadata carries (actor, request id, reason, effective
 //!   time).
+//! - [`timeline`]: valid time: folding in `(effective_at, sequence)` order and deciding a
+//!   command at a point in history.
 
 pub mod department;
 pub mod metadata;
+pub mod timeline;
 pub mod values;

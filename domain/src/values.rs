@@ -491,6 +491,8 @@ pub struct Headcount(u32);
 impl Headcount {
     /// The largest headcount accepted.
     pub const MAX: u32 = 100_000;
+    /// The largest headcount, as a value.
+    pub const MAX_VALUE: Headcount = Headcount(Self::MAX);
 
     /// Parses a headcount.
     pub fn parse(value: i64) -> Result<Self, ValueError> {

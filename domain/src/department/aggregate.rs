@@ -1,7 +1,17 @@
-//! The department's state, how commands are decided against it, and how events change it.
+//! The department's state, the rules an event must satisfy, how commands become events, and
+//! how events change the state.
+//!
+//! Every rule lives in [`Department::validate`], stated for an event: a command is turned into
+//! its event and the event validated; a replay of history (a backdated change) validates every
+//! later event with the same function. [`Department::evolve`] derives cascades from the state
+//! it is applied to (a merge moves whatever the unit holds at that moment; retiring a task or
+//! transferring a duty ends whatever assignments exist then), so a fold in valid-time order is
+//! always consistent. The lists carried in the events record what was decided when they were
+//! recorded.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use chrono::{DateTime, Utc};
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
@@ -9,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::command::{DepartmentCommand, TaskDetails};
 use super::error::DepartmentError;
 use super::event::{Assignment, DepartmentEvent};
+use crate::timeline::{Decide, Timed};
 use crate::values::{
     BodyKind, CreditCode, DepartmentLevel, DivisionCode, EntityId, Headcount, Name, Text,
 };
@@ -77,9 +88,24 @@ pub struct Department {
     unit_duties: BTreeMap<EntityId, UnitDutyState>,
     tasks: BTreeMap<EntityId, TaskState>,
     posts: BTreeMap<EntityId, PostState>,
+    /// The latest effective time of any event folded in (kept by the event store; `apply`
+    /// does not know times).
+    #[serde(default)]
+    max_effective: Option<DateTime<Utc>>,
 }
 
 type Decision = Result<Vec<DepartmentEvent>, DepartmentError>;
+
+/// A task as the read side sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskView<'a> {
+    /// Its unit duty.
+    pub unit_duty_id: &'a EntityId,
+    /// The unit that holds it (its unit duty's unit).
+    pub unit_id: &'a EntityId,
+    /// What it says.
+    pub details: &'a TaskDetails,
+}
 
 impl Department {
     /// The profile, once established.
@@ -87,125 +113,150 @@ impl Department {
         self.profile.as_ref()
     }
 
-    /// Decides a command against the current state: the events it causes, or the rule it
-    /// breaks. Pure; every rule is checked before any event is produced. An empty list means
-    /// the command changes nothing (e.g. setting the staffing it already has).
+    /// The department's staffing headcount, if set.
+    pub fn staffing(&self) -> Option<Headcount> {
+        self.staffing
+    }
+
+    /// Active main duties: id and wording.
+    pub fn main_duties(&self) -> impl Iterator<Item = (&EntityId, &Text)> {
+        self.main_duties
+            .iter()
+            .filter(|(_, d)| d.active)
+            .map(|(id, d)| (id, &d.text))
+    }
+
+    /// Active units: id, name, staffing.
+    pub fn units(&self) -> impl Iterator<Item = (&EntityId, &Name, Option<Headcount>)> {
+        self.units
+            .iter()
+            .filter(|(_, u)| u.active)
+            .map(|(id, u)| (id, &u.name, u.staffing))
+    }
+
+    /// Active unit duties: id, main duty, unit, wording.
+    pub fn unit_duties(&self) -> impl Iterator<Item = (&EntityId, &EntityId, &EntityId, &Text)> {
+        self.active_unit_duties()
+            .map(|(id, d)| (id, &d.main_duty_id, &d.unit_id, &d.text))
+    }
+
+    /// Active tasks.
+    pub fn tasks(&self) -> impl Iterator<Item = (&EntityId, TaskView<'_>)> {
+        self.active_tasks().map(|(id, t)| {
+            (
+                id,
+                TaskView {
+                    unit_duty_id: &t.unit_duty_id,
+                    unit_id: self.unit_of_task(t),
+                    details: &t.details,
+                },
+            )
+        })
+    }
+
+    /// Active posts: id, unit, name.
+    pub fn posts(&self) -> impl Iterator<Item = (&EntityId, &EntityId, &Name)> {
+        self.active_posts().map(|(id, p)| (id, &p.unit_id, &p.name))
+    }
+
+    /// Which active post holds which active task: (task, post).
+    pub fn assignments(&self) -> impl Iterator<Item = (&EntityId, &EntityId)> {
+        self.active_tasks()
+            .flat_map(|(id, t)| t.posts.iter().map(move |p| (id, p)))
+    }
+
+    /// The latest effective time of the events folded in, if the event store recorded it.
+    pub fn max_effective(&self) -> Option<DateTime<Utc>> {
+        self.max_effective
+    }
+
+    /// Records that an event effective at `at` has been folded in.
+    pub fn note_effective(&mut self, at: DateTime<Utc>) {
+        self.max_effective = Some(self.max_effective.map_or(at, |m| m.max(at)));
+    }
+
+    /// Decides a command against this state, taken as the state in force at the command's
+    /// effective time: the events it causes (none if it changes nothing, e.g. setting the
+    /// staffing it already has), or the rule it breaks. Pure.
     pub fn decide(&self, command: DepartmentCommand) -> Decision {
+        let event = self.event_for(command);
+        if self.is_noop(&event) {
+            return Ok(vec![]);
+        }
+        self.validate(&event)?;
+        Ok(vec![event])
+    }
+
+    /// The event a command asks for, with the facts it records (what moves, what ends) taken
+    /// from this state. Not yet validated.
+    fn event_for(&self, command: DepartmentCommand) -> DepartmentEvent {
         use DepartmentCommand as C;
-        if let C::EstablishDepartment {
-            id,
-            name,
-            division,
-            level,
-            sector,
-            kind,
-        } = command
-        {
-            if self.profile.is_some() {
-                return Err(DepartmentError::DepartmentAlreadyEstablished);
-            }
-            if division.level() != level.division_level() {
-                return Err(DepartmentError::DivisionLevelMismatch {
-                    expected: level.division_level(),
-                    actual: division.level(),
-                });
-            }
-            return Ok(vec![DepartmentEvent::DepartmentEstablished {
+        use DepartmentEvent as E;
+        match command {
+            C::EstablishDepartment {
                 id,
                 name,
                 division,
                 level,
                 sector,
                 kind,
-            }]);
-        }
-        if self.profile.is_none() {
-            return Err(DepartmentError::DepartmentNotFound);
-        }
-        match command {
-            C::EstablishDepartment { .. } => Err(DepartmentError::DepartmentAlreadyEstablished),
-            C::DefineMainDuty { duty_id, text } => {
-                if self.main_duties.contains_key(&duty_id) {
-                    return Err(DepartmentError::MainDutyAlreadyExists(duty_id));
-                }
-                Ok(vec![DepartmentEvent::MainDutyDefined { duty_id, text }])
-            }
-            C::AmendMainDuty { duty_id, text } => {
-                let duty = self.main_duty(&duty_id)?;
-                if duty.text == text {
-                    return Ok(vec![]);
-                }
-                Ok(vec![DepartmentEvent::MainDutyAmended { duty_id, text }])
-            }
-            C::RevokeMainDuty { duty_id } => {
-                self.main_duty(&duty_id)?;
-                if self
-                    .active_unit_duties()
-                    .any(|(_, d)| d.main_duty_id == duty_id)
-                {
-                    return Err(DepartmentError::MainDutyHasUnitDuties(duty_id));
-                }
-                Ok(vec![DepartmentEvent::MainDutyRevoked { duty_id }])
-            }
-            C::EstablishUnit { unit_id, name } => {
-                if self.units.contains_key(&unit_id) {
-                    return Err(DepartmentError::UnitAlreadyExists(unit_id));
-                }
-                self.check_unit_name_free(&name, None)?;
-                Ok(vec![DepartmentEvent::UnitEstablished { unit_id, name }])
-            }
-            C::RenameUnit { unit_id, name } => {
-                let unit = self.unit(&unit_id)?;
-                if unit.name == name {
-                    return Ok(vec![]);
-                }
-                self.check_unit_name_free(&name, Some(&unit_id))?;
-                Ok(vec![DepartmentEvent::UnitRenamed { unit_id, name }])
-            }
+            } => E::DepartmentEstablished {
+                id,
+                name,
+                division,
+                level,
+                sector,
+                kind,
+            },
+            C::DefineMainDuty { duty_id, text } => E::MainDutyDefined { duty_id, text },
+            C::AmendMainDuty { duty_id, text } => E::MainDutyAmended { duty_id, text },
+            C::RevokeMainDuty { duty_id } => E::MainDutyRevoked { duty_id },
+            C::EstablishUnit { unit_id, name } => E::UnitEstablished { unit_id, name },
+            C::RenameUnit { unit_id, name } => E::UnitRenamed { unit_id, name },
             C::MergeUnits {
                 unit_id,
                 into_unit_id,
-            } => self.decide_merge(unit_id, into_unit_id),
-            C::AbolishUnit { unit_id } => {
-                self.unit(&unit_id)?;
-                if self.active_unit_duties().any(|(_, d)| d.unit_id == unit_id) {
-                    return Err(DepartmentError::UnitHoldsDuties(unit_id));
+            } => {
+                let moved_unit_duties: Vec<EntityId> = self
+                    .active_unit_duties()
+                    .filter(|(_, d)| d.unit_id == unit_id)
+                    .map(|(id, _)| id.clone())
+                    .collect();
+                let moved_tasks = moved_unit_duties
+                    .iter()
+                    .flat_map(|duty| self.active_tasks_of_duty(duty).map(|(id, _)| id.clone()))
+                    .collect();
+                let moved_posts = self
+                    .active_posts()
+                    .filter(|(_, p)| p.unit_id == unit_id)
+                    .map(|(id, _)| id.clone())
+                    .collect();
+                let into_staffing = self.merged_staffing(&unit_id, &into_unit_id);
+                E::UnitMerged {
+                    unit_id,
+                    into_unit_id,
+                    moved_unit_duties,
+                    moved_tasks,
+                    moved_posts,
+                    into_staffing,
                 }
-                if self.active_posts().any(|(_, p)| p.unit_id == unit_id) {
-                    return Err(DepartmentError::UnitHoldsPosts(unit_id));
-                }
-                Ok(vec![DepartmentEvent::UnitAbolished { unit_id }])
             }
+            C::AbolishUnit { unit_id } => E::UnitAbolished { unit_id },
             C::AssignUnitDuty {
                 unit_duty_id,
                 main_duty_id,
                 unit_id,
                 text,
-            } => {
-                if self.unit_duties.contains_key(&unit_duty_id) {
-                    return Err(DepartmentError::UnitDutyAlreadyExists(unit_duty_id));
-                }
-                self.main_duty(&main_duty_id)?;
-                self.unit(&unit_id)?;
-                Ok(vec![DepartmentEvent::UnitDutyAssigned {
-                    unit_duty_id,
-                    main_duty_id,
-                    unit_id,
-                    text,
-                }])
-            }
+            } => E::UnitDutyAssigned {
+                unit_duty_id,
+                main_duty_id,
+                unit_id,
+                text,
+            },
             C::TransferUnitDuty {
                 unit_duty_id,
                 to_unit_id,
             } => {
-                let duty = self.unit_duty(&unit_duty_id)?;
-                self.unit(&to_unit_id)?;
-                if duty.unit_id == to_unit_id {
-                    return Err(DepartmentError::UnitDutyAlreadyInUnit(
-                        unit_duty_id,
-                        to_unit_id,
-                    ));
-                }
                 let tasks: Vec<(EntityId, &TaskState)> = self
                     .active_tasks_of_duty(&unit_duty_id)
                     .map(|(id, t)| (id.clone(), t))
@@ -219,110 +270,254 @@ impl Department {
                         })
                     })
                     .collect();
-                Ok(vec![DepartmentEvent::UnitDutyTransferred {
-                    from_unit_id: duty.unit_id.clone(),
+                let from_unit_id = self
+                    .unit_duties
+                    .get(&unit_duty_id)
+                    .map_or_else(|| to_unit_id.clone(), |d| d.unit_id.clone());
+                E::UnitDutyTransferred {
                     unit_duty_id,
+                    from_unit_id,
                     to_unit_id,
                     moved_tasks: tasks.into_iter().map(|(id, _)| id).collect(),
                     ended_assignments,
-                }])
-            }
-            C::RevokeUnitDuty { unit_duty_id } => {
-                self.unit_duty(&unit_duty_id)?;
-                if self.active_tasks_of_duty(&unit_duty_id).next().is_some() {
-                    return Err(DepartmentError::UnitDutyHasTasks(unit_duty_id));
                 }
-                Ok(vec![DepartmentEvent::UnitDutyRevoked { unit_duty_id }])
             }
+            C::RevokeUnitDuty { unit_duty_id } => E::UnitDutyRevoked { unit_duty_id },
             C::DefineTask {
                 task_id,
                 unit_duty_id,
                 details,
-            } => {
-                if self.tasks.contains_key(&task_id) {
-                    return Err(DepartmentError::TaskAlreadyExists(task_id));
-                }
-                let duty = self.unit_duty(&unit_duty_id)?;
-                check_high_risk(&details)?;
-                Ok(vec![DepartmentEvent::TaskDefined {
-                    task_id,
-                    unit_id: duty.unit_id.clone(),
-                    unit_duty_id,
-                    details,
-                }])
-            }
-            C::AmendTask { task_id, details } => {
-                let task = self.task(&task_id)?;
-                check_high_risk(&details)?;
-                if task.details == details {
-                    return Ok(vec![]);
-                }
-                Ok(vec![DepartmentEvent::TaskAmended { task_id, details }])
-            }
-            C::RetireTask { task_id } => {
-                let task = self.task(&task_id)?;
-                Ok(vec![DepartmentEvent::TaskRetired {
-                    ended_assignments: task.posts.iter().cloned().collect(),
-                    task_id,
-                }])
-            }
+            } => E::TaskDefined {
+                unit_id: self
+                    .unit_duties
+                    .get(&unit_duty_id)
+                    .map_or_else(|| unit_duty_id.clone(), |d| d.unit_id.clone()),
+                task_id,
+                unit_duty_id,
+                details,
+            },
+            C::AmendTask { task_id, details } => E::TaskAmended { task_id, details },
+            C::RetireTask { task_id } => E::TaskRetired {
+                ended_assignments: self
+                    .tasks
+                    .get(&task_id)
+                    .map(|t| t.posts.iter().cloned().collect())
+                    .unwrap_or_default(),
+                task_id,
+            },
             C::CreatePost {
                 post_id,
                 unit_id,
                 name,
+            } => E::PostCreated {
+                post_id,
+                unit_id,
+                name,
+            },
+            C::AbolishPost { post_id } => E::PostAbolished { post_id },
+            C::AssignTaskToPost { task_id, post_id } => E::TaskAssignedToPost { task_id, post_id },
+            C::UnassignTaskFromPost { task_id, post_id } => {
+                E::TaskUnassignedFromPost { task_id, post_id }
+            }
+            C::SetDepartmentStaffing { headcount } => E::DepartmentStaffingSet { headcount },
+            C::SetUnitStaffing { unit_id, headcount } => E::UnitStaffingSet { unit_id, headcount },
+        }
+    }
+
+    /// Whether an event would change nothing (a set or amend to the value already held).
+    fn is_noop(&self, event: &DepartmentEvent) -> bool {
+        use DepartmentEvent as E;
+        match event {
+            E::MainDutyAmended { duty_id, text } => {
+                self.main_duty(duty_id).is_ok_and(|d| d.text == *text)
+            }
+            E::UnitRenamed { unit_id, name } => self.unit(unit_id).is_ok_and(|u| u.name == *name),
+            E::TaskAmended { task_id, details } => {
+                self.task(task_id).is_ok_and(|t| t.details == *details)
+            }
+            E::DepartmentStaffingSet { headcount } => {
+                self.profile.is_some() && self.staffing == Some(*headcount)
+            }
+            E::UnitStaffingSet { unit_id, headcount } => self
+                .unit(unit_id)
+                .is_ok_and(|u| u.staffing == Some(*headcount)),
+            _ => false,
+        }
+    }
+
+    /// The rules: whether `event` may be applied to this state.
+    pub fn validate(&self, event: &DepartmentEvent) -> Result<(), DepartmentError> {
+        use DepartmentEvent as E;
+        if let E::DepartmentEstablished {
+            division, level, ..
+        } = event
+        {
+            if self.profile.is_some() {
+                return Err(DepartmentError::DepartmentAlreadyEstablished);
+            }
+            if division.level() != level.division_level() {
+                return Err(DepartmentError::DivisionLevelMismatch {
+                    expected: level.division_level(),
+                    actual: division.level(),
+                });
+            }
+            return Ok(());
+        }
+        if self.profile.is_none() {
+            return Err(DepartmentError::DepartmentNotFound);
+        }
+        match event {
+            E::DepartmentEstablished { .. } => Err(DepartmentError::DepartmentAlreadyEstablished),
+            E::MainDutyDefined { duty_id, .. } => {
+                if self.main_duties.contains_key(duty_id) {
+                    return Err(DepartmentError::MainDutyAlreadyExists(duty_id.clone()));
+                }
+                Ok(())
+            }
+            E::MainDutyAmended { duty_id, .. } => self.main_duty(duty_id).map(drop),
+            E::MainDutyRevoked { duty_id } => {
+                self.main_duty(duty_id)?;
+                if self
+                    .active_unit_duties()
+                    .any(|(_, d)| d.main_duty_id == *duty_id)
+                {
+                    return Err(DepartmentError::MainDutyHasUnitDuties(duty_id.clone()));
+                }
+                Ok(())
+            }
+            E::UnitEstablished { unit_id, name } => {
+                if self.units.contains_key(unit_id) {
+                    return Err(DepartmentError::UnitAlreadyExists(unit_id.clone()));
+                }
+                self.check_unit_name_free(name, None)
+            }
+            E::UnitRenamed { unit_id, name } => {
+                self.unit(unit_id)?;
+                self.check_unit_name_free(name, Some(unit_id))
+            }
+            E::UnitMerged {
+                unit_id,
+                into_unit_id,
+                ..
             } => {
-                if self.posts.contains_key(&post_id) {
-                    return Err(DepartmentError::PostAlreadyExists(post_id));
+                self.unit(unit_id)?;
+                self.unit(into_unit_id)?;
+                if unit_id == into_unit_id {
+                    return Err(DepartmentError::MergeIntoSameUnit);
                 }
-                self.unit(&unit_id)?;
-                Ok(vec![DepartmentEvent::PostCreated {
-                    post_id,
-                    unit_id,
-                    name,
-                }])
+                self.check_merged_staffing(unit_id, into_unit_id)
             }
-            C::AbolishPost { post_id } => {
-                self.post(&post_id)?;
-                if self.active_tasks().any(|(_, t)| t.posts.contains(&post_id)) {
-                    return Err(DepartmentError::PostHoldsTasks(post_id));
+            E::UnitAbolished { unit_id } => {
+                self.unit(unit_id)?;
+                if self
+                    .active_unit_duties()
+                    .any(|(_, d)| d.unit_id == *unit_id)
+                {
+                    return Err(DepartmentError::UnitHoldsDuties(unit_id.clone()));
                 }
-                Ok(vec![DepartmentEvent::PostAbolished { post_id }])
+                if self.active_posts().any(|(_, p)| p.unit_id == *unit_id) {
+                    return Err(DepartmentError::UnitHoldsPosts(unit_id.clone()));
+                }
+                Ok(())
             }
-            C::AssignTaskToPost { task_id, post_id } => {
-                let task = self.task(&task_id)?;
-                let post = self.post(&post_id)?;
+            E::UnitDutyAssigned {
+                unit_duty_id,
+                main_duty_id,
+                unit_id,
+                ..
+            } => {
+                if self.unit_duties.contains_key(unit_duty_id) {
+                    return Err(DepartmentError::UnitDutyAlreadyExists(unit_duty_id.clone()));
+                }
+                self.main_duty(main_duty_id)?;
+                self.unit(unit_id).map(drop)
+            }
+            E::UnitDutyTransferred {
+                unit_duty_id,
+                to_unit_id,
+                ..
+            } => {
+                let duty = self.unit_duty(unit_duty_id)?;
+                self.unit(to_unit_id)?;
+                if duty.unit_id == *to_unit_id {
+                    return Err(DepartmentError::UnitDutyAlreadyInUnit(
+                        unit_duty_id.clone(),
+                        to_unit_id.clone(),
+                    ));
+                }
+                Ok(())
+            }
+            E::UnitDutyRevoked { unit_duty_id } => {
+                self.unit_duty(unit_duty_id)?;
+                if self.active_tasks_of_duty(unit_duty_id).next().is_some() {
+                    return Err(DepartmentError::UnitDutyHasTasks(unit_duty_id.clone()));
+                }
+                Ok(())
+            }
+            E::TaskDefined {
+                task_id,
+                unit_duty_id,
+                details,
+                ..
+            } => {
+                if self.tasks.contains_key(task_id) {
+                    return Err(DepartmentError::TaskAlreadyExists(task_id.clone()));
+                }
+                self.unit_duty(unit_duty_id)?;
+                check_high_risk(details)
+            }
+            E::TaskAmended { task_id, details } => {
+                self.task(task_id)?;
+                check_high_risk(details)
+            }
+            E::TaskRetired { task_id, .. } => self.task(task_id).map(drop),
+            E::PostCreated {
+                post_id, unit_id, ..
+            } => {
+                if self.posts.contains_key(post_id) {
+                    return Err(DepartmentError::PostAlreadyExists(post_id.clone()));
+                }
+                self.unit(unit_id).map(drop)
+            }
+            E::PostAbolished { post_id } => {
+                self.post(post_id)?;
+                if self.active_tasks().any(|(_, t)| t.posts.contains(post_id)) {
+                    return Err(DepartmentError::PostHoldsTasks(post_id.clone()));
+                }
+                Ok(())
+            }
+            E::TaskAssignedToPost { task_id, post_id } => {
+                let task = self.task(task_id)?;
+                let post = self.post(post_id)?;
                 let task_unit = self.unit_of_task(task);
                 if post.unit_id != *task_unit {
                     return Err(DepartmentError::PostBelongsToAnotherUnit {
+                        task_id: task_id.clone(),
                         task_unit: task_unit.clone(),
+                        post_id: post_id.clone(),
                         post_unit: post.unit_id.clone(),
-                        task_id,
-                        post_id,
                     });
                 }
-                if task.posts.contains(&post_id) {
-                    return Err(DepartmentError::TaskAlreadyAssigned(task_id, post_id));
+                if task.posts.contains(post_id) {
+                    return Err(DepartmentError::TaskAlreadyAssigned(
+                        task_id.clone(),
+                        post_id.clone(),
+                    ));
                 }
-                Ok(vec![DepartmentEvent::TaskAssignedToPost {
-                    task_id,
-                    post_id,
-                }])
+                Ok(())
             }
-            C::UnassignTaskFromPost { task_id, post_id } => {
-                let task = self.task(&task_id)?;
-                self.post(&post_id)?;
-                if !task.posts.contains(&post_id) {
-                    return Err(DepartmentError::TaskNotAssigned(task_id, post_id));
+            E::TaskUnassignedFromPost { task_id, post_id } => {
+                let task = self.task(task_id)?;
+                self.post(post_id)?;
+                if !task.posts.contains(post_id) {
+                    return Err(DepartmentError::TaskNotAssigned(
+                        task_id.clone(),
+                        post_id.clone(),
+                    ));
                 }
-                Ok(vec![DepartmentEvent::TaskUnassignedFromPost {
-                    task_id,
-                    post_id,
-                }])
+                Ok(())
             }
-            C::SetDepartmentStaffing { headcount } => {
-                if self.staffing == Some(headcount) {
-                    return Ok(vec![]);
-                }
+            E::DepartmentStaffingSet { headcount } => {
                 let units = self.unit_staffing_sum(None);
                 if units > u64::from(headcount.get()) {
                     return Err(DepartmentError::StaffingExceedsDepartment {
@@ -330,15 +525,12 @@ impl Department {
                         department: headcount.get(),
                     });
                 }
-                Ok(vec![DepartmentEvent::DepartmentStaffingSet { headcount }])
+                Ok(())
             }
-            C::SetUnitStaffing { unit_id, headcount } => {
-                let unit = self.unit(&unit_id)?;
-                if unit.staffing == Some(headcount) {
-                    return Ok(vec![]);
-                }
+            E::UnitStaffingSet { unit_id, headcount } => {
+                self.unit(unit_id)?;
                 if let Some(department) = self.staffing {
-                    let units = self.unit_staffing_sum(Some(&unit_id)) + u64::from(headcount.get());
+                    let units = self.unit_staffing_sum(Some(unit_id)) + u64::from(headcount.get());
                     if units > u64::from(department.get()) {
                         return Err(DepartmentError::StaffingExceedsDepartment {
                             units,
@@ -346,10 +538,7 @@ impl Department {
                         });
                     }
                 }
-                Ok(vec![DepartmentEvent::UnitStaffingSet {
-                    unit_id,
-                    headcount,
-                }])
+                Ok(())
             }
         }
     }
@@ -369,50 +558,51 @@ impl Department {
         let posts_ok = self
             .active_posts()
             .all(|(_, p)| self.unit(&p.unit_id).is_ok());
-        duties_ok && tasks_ok && posts_ok
+        let staffing_ok = self
+            .staffing
+            .is_none_or(|d| self.unit_staffing_sum(None) <= u64::from(d.get()));
+        duties_ok && tasks_ok && posts_ok && staffing_ok
     }
 
-    fn decide_merge(&self, unit_id: EntityId, into_unit_id: EntityId) -> Decision {
-        let from = self.unit(&unit_id)?;
-        let into = self.unit(&into_unit_id)?;
-        if unit_id == into_unit_id {
-            return Err(DepartmentError::MergeIntoSameUnit);
-        }
-        let moved_unit_duties: Vec<EntityId> = self
-            .active_unit_duties()
-            .filter(|(_, d)| d.unit_id == unit_id)
-            .map(|(id, _)| id.clone())
-            .collect();
-        let moved_tasks = moved_unit_duties
-            .iter()
-            .flat_map(|duty| self.active_tasks_of_duty(duty).map(|(id, _)| id.clone()))
-            .collect();
-        let moved_posts = self
-            .active_posts()
-            .filter(|(_, p)| p.unit_id == unit_id)
-            .map(|(id, _)| id.clone())
-            .collect();
-        let into_staffing = match (from.staffing, into.staffing) {
+    fn merged_staffing(&self, from: &EntityId, into: &EntityId) -> Option<Headcount> {
+        let a = self.units.get(from).and_then(|u| u.staffing);
+        let b = self.units.get(into).and_then(|u| u.staffing);
+        match (a, b) {
             (None, None) => None,
             (a, b) => {
                 let sum =
                     i64::from(a.map_or(0, Headcount::get)) + i64::from(b.map_or(0, Headcount::get));
-                Some(Headcount::parse(sum).map_err(|_| {
-                    DepartmentError::StaffingExceedsDepartment {
-                        units: sum as u64,
-                        department: self.staffing.map_or(Headcount::MAX, Headcount::get),
-                    }
-                })?)
+                Some(
+                    Headcount::parse(sum.min(i64::from(Headcount::MAX)))
+                        .unwrap_or(Headcount::MAX_VALUE),
+                )
             }
-        };
-        Ok(vec![DepartmentEvent::UnitMerged {
-            unit_id,
-            into_unit_id,
-            moved_unit_duties,
-            moved_tasks,
-            moved_posts,
-            into_staffing,
-        }])
+        }
+    }
+
+    fn check_merged_staffing(
+        &self,
+        from: &EntityId,
+        into: &EntityId,
+    ) -> Result<(), DepartmentError> {
+        let a = self
+            .units
+            .get(from)
+            .and_then(|u| u.staffing)
+            .map_or(0, Headcount::get);
+        let b = self
+            .units
+            .get(into)
+            .and_then(|u| u.staffing)
+            .map_or(0, Headcount::get);
+        let sum = u64::from(a) + u64::from(b);
+        if sum > u64::from(Headcount::MAX) {
+            return Err(DepartmentError::StaffingExceedsDepartment {
+                units: sum,
+                department: self.staffing.map_or(Headcount::MAX, Headcount::get),
+            });
+        }
+        Ok(())
     }
 
     fn main_duty(&self, id: &EntityId) -> Result<&MainDutyState, DepartmentError> {
@@ -501,50 +691,9 @@ impl Department {
             .map(|h| u64::from(h.get()))
             .sum()
     }
-}
 
-/// A task with any risk flag must state scope, procedure, time limit and standard.
-fn check_high_risk(details: &TaskDetails) -> Result<(), DepartmentError> {
-    if !details.risks.any() {
-        return Ok(());
-    }
-    let missing: Vec<&str> = [
-        ("scope", details.scope.is_none()),
-        ("procedure", details.procedure.is_none()),
-        ("timeLimit", details.time_limit.is_none()),
-        ("standard", details.standard.is_none()),
-    ]
-    .into_iter()
-    .filter_map(|(field, absent)| absent.then_some(field))
-    .collect();
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(DepartmentError::HighRiskTaskIncomplete(missing.join(", ")))
-    }
-}
-
-impl Aggregate for Department {
-    const TYPE: &'static str = "department";
-    type Command = DepartmentCommand;
-    type Event = DepartmentEvent;
-    type Error = DepartmentError;
-    type Services = ();
-
-    async fn handle(
-        &mut self,
-        command: Self::Command,
-        _service: &Self::Services,
-        sink: &EventSink<Self>,
-    ) -> Result<(), Self::Error> {
-        let events = self.decide(command)?;
-        for event in events {
-            sink.write(event, self).await;
-        }
-        Ok(())
-    }
-
-    fn apply(&mut self, event: Self::Event) {
+    /// Applies an event. Cascades are derived from the state it is applied to.
+    fn evolve_event(&mut self, event: DepartmentEvent) {
         use DepartmentEvent as E;
         match event {
             E::DepartmentEstablished {
@@ -596,18 +745,16 @@ impl Aggregate for Department {
             E::UnitMerged {
                 unit_id,
                 into_unit_id,
-                moved_unit_duties,
-                moved_tasks: _,
-                moved_posts,
-                into_staffing,
+                ..
             } => {
-                for duty in moved_unit_duties {
-                    if let Some(duty) = self.unit_duties.get_mut(&duty) {
+                let staffing = self.merged_staffing(&unit_id, &into_unit_id);
+                for duty in self.unit_duties.values_mut() {
+                    if duty.active && duty.unit_id == unit_id {
                         duty.unit_id = into_unit_id.clone();
                     }
                 }
-                for post in moved_posts {
-                    if let Some(post) = self.posts.get_mut(&post) {
+                for post in self.posts.values_mut() {
+                    if post.active && post.unit_id == unit_id {
                         post.unit_id = into_unit_id.clone();
                     }
                 }
@@ -616,7 +763,7 @@ impl Aggregate for Department {
                     unit.staffing = None;
                 }
                 if let Some(unit) = self.units.get_mut(&into_unit_id) {
-                    unit.staffing = into_staffing;
+                    unit.staffing = staffing;
                 }
             }
             E::UnitAbolished { unit_id } => {
@@ -643,17 +790,15 @@ impl Aggregate for Department {
             }
             E::UnitDutyTransferred {
                 unit_duty_id,
-                from_unit_id: _,
                 to_unit_id,
-                moved_tasks: _,
-                ended_assignments,
+                ..
             } => {
                 if let Some(duty) = self.unit_duties.get_mut(&unit_duty_id) {
                     duty.unit_id = to_unit_id;
                 }
-                for Assignment { task_id, post_id } in ended_assignments {
-                    if let Some(task) = self.tasks.get_mut(&task_id) {
-                        task.posts.remove(&post_id);
+                for task in self.tasks.values_mut() {
+                    if task.unit_duty_id == unit_duty_id {
+                        task.posts.clear();
                     }
                 }
             }
@@ -665,8 +810,8 @@ impl Aggregate for Department {
             E::TaskDefined {
                 task_id,
                 unit_duty_id,
-                unit_id: _,
                 details,
+                ..
             } => {
                 self.tasks.insert(
                     task_id,
@@ -683,10 +828,7 @@ impl Aggregate for Department {
                     task.details = details;
                 }
             }
-            E::TaskRetired {
-                task_id,
-                ended_assignments: _,
-            } => {
+            E::TaskRetired { task_id, .. } => {
                 if let Some(task) = self.tasks.get_mut(&task_id) {
                     task.active = false;
                     task.posts.clear();
@@ -730,5 +872,77 @@ impl Aggregate for Department {
                 }
             }
         }
+    }
+}
+
+/// A task with any risk flag must state scope, procedure, time limit and standard.
+fn check_high_risk(details: &TaskDetails) -> Result<(), DepartmentError> {
+    if !details.risks.any() {
+        return Ok(());
+    }
+    let missing: Vec<&str> = [
+        ("scope", details.scope.is_none()),
+        ("procedure", details.procedure.is_none()),
+        ("timeLimit", details.time_limit.is_none()),
+        ("standard", details.standard.is_none()),
+    ]
+    .into_iter()
+    .filter_map(|(field, absent)| absent.then_some(field))
+    .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(DepartmentError::HighRiskTaskIncomplete(missing.join(", ")))
+    }
+}
+
+impl Decide for Department {
+    type Command = DepartmentCommand;
+    type Event = DepartmentEvent;
+    type Error = DepartmentError;
+
+    fn decide(&self, command: DepartmentCommand) -> Decision {
+        Department::decide(self, command)
+    }
+
+    fn validate(&self, event: &DepartmentEvent) -> Result<(), DepartmentError> {
+        Department::validate(self, event)
+    }
+
+    fn evolve(&mut self, event: DepartmentEvent) {
+        self.evolve_event(event);
+    }
+
+    fn breaks_later(later: &Timed<DepartmentEvent>, cause: DepartmentError) -> DepartmentError {
+        DepartmentError::BreaksLaterHistory {
+            event_type: later.event.type_name().to_owned(),
+            effective_at: later.effective_at,
+            cause: Box::new(cause),
+        }
+    }
+}
+
+impl Aggregate for Department {
+    const TYPE: &'static str = "department";
+    type Command = DepartmentCommand;
+    type Event = DepartmentEvent;
+    type Error = DepartmentError;
+    type Services = ();
+
+    async fn handle(
+        &mut self,
+        command: Self::Command,
+        _service: &Self::Services,
+        sink: &EventSink<Self>,
+    ) -> Result<(), Self::Error> {
+        let events = self.decide(command)?;
+        for event in events {
+            sink.write(event, self).await;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, event: Self::Event) {
+        self.evolve_event(event);
     }
 }

@@ -1,5 +1,7 @@
 //! Why a department command was refused. Each variant names the rule it breaks.
 
+use chrono::{DateTime, Utc};
+
 use crate::values::{DivisionLevel, EntityId};
 
 /// A refused department command. No event is written when a command returns one of these.
@@ -94,6 +96,17 @@ pub enum DepartmentError {
     /// The post does not hold the task.
     #[error("post {1} does not hold task {0}")]
     TaskNotAssigned(EntityId, EntityId),
+    /// The change, at its effective time, would make an event recorded for a later time invalid
+    /// (e.g. abolishing a post in March when a task was assigned to it in May).
+    #[error("the change would break {event_type} effective {effective_at}: {cause}")]
+    BreaksLaterHistory {
+        /// The later event's type.
+        event_type: String,
+        /// When the later event takes effect.
+        effective_at: DateTime<Utc>,
+        /// Why it would no longer be valid.
+        cause: Box<DepartmentError>,
+    },
     /// The units' staffing would exceed the department's.
     #[error("the units' staffing would add up to {units}, above the department's {department}")]
     StaffingExceedsDepartment {
@@ -141,6 +154,7 @@ impl DepartmentError {
             | PostHoldsTasks(_)
             | TaskAlreadyAssigned(..)
             | TaskNotAssigned(..)
+            | BreaksLaterHistory { .. }
             | StaffingExceedsDepartment { .. } => ErrorClass::Conflict,
         }
     }
@@ -175,6 +189,7 @@ impl DepartmentError {
             TaskAlreadyAssigned(..) => "TASK_ALREADY_ASSIGNED",
             TaskNotAssigned(..) => "TASK_NOT_ASSIGNED",
             StaffingExceedsDepartment { .. } => "STAFFING_EXCEEDS_DEPARTMENT",
+            BreaksLaterHistory { .. } => "BREAKS_LATER_HISTORY",
         }
     }
 

@@ -32,7 +32,7 @@ mod event;
 #[cfg(test)]
 mod tests;
 
-pub use aggregate::{Department, Profile};
+pub use aggregate::{Department, Profile, TaskView};
 pub use command::{DepartmentCommand, RiskFlags, TaskDetails};
 pub use error::{DepartmentError, ErrorClass};
 pub use event::{Assignment, DepartmentEvent};

@@ -1338,3 +1338,262 @@ mod properties {
         }
     }
 }
+
+// --- valid time -----------------------------------------------------------------------------
+
+mod valid_time {
+    use chrono::{DateTime, TimeZone, Utc};
+
+    use super::*;
+    use crate::timeline::{decide_at, Timed};
+
+    fn at(month: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2021, month, 1, 0, 0, 0)
+            .single()
+            .expect("valid date")
+    }
+
+    /// The standard structure, effective in January, followed by `later` events.
+    fn history(later: Vec<(u32, DepartmentEvent)>) -> Vec<Timed<DepartmentEvent>> {
+        let mut out: Vec<Timed<DepartmentEvent>> = structure()
+            .into_iter()
+            .map(|event| (1, event))
+            .chain(later)
+            .enumerate()
+            .map(|(i, (month, event))| Timed {
+                effective_at: at(month),
+                sequence: i as u64 + 1,
+                event,
+            })
+            .collect();
+        out.sort_by_key(Timed::key);
+        out
+    }
+
+    fn p3_created() -> (u32, DepartmentEvent) {
+        (
+            1,
+            DepartmentEvent::PostCreated {
+                post_id: id("p3"),
+                unit_id: id("u1"),
+                name: name("纪检岗"),
+            },
+        )
+    }
+
+    #[test]
+    fn abolish_post_backdated_before_its_later_assignment_is_refused() {
+        let h = history(vec![
+            p3_created(),
+            (
+                5,
+                DepartmentEvent::TaskAssignedToPost {
+                    task_id: id("t1"),
+                    post_id: id("p3"),
+                },
+            ),
+        ]);
+        let result = decide_at::<Department>(
+            &h,
+            DepartmentCommand::AbolishPost { post_id: id("p3") },
+            at(3),
+        );
+        assert_eq!(
+            result.map(|(events, _)| events),
+            Err(DepartmentError::BreaksLaterHistory {
+                event_type: "TaskAssignedToPost".into(),
+                effective_at: at(5),
+                cause: Box::new(DepartmentError::PostNotFound(id("p3"))),
+            })
+        );
+    }
+
+    #[test]
+    fn abolish_unit_backdated_before_a_later_duty_in_it_is_refused() {
+        // The unit u3 is empty until July, when a duty is put into it; abolishing it in June
+        // would break that.
+        let h = history(vec![
+            (
+                1,
+                DepartmentEvent::UnitEstablished {
+                    unit_id: id("u3"),
+                    name: name("法规科"),
+                },
+            ),
+            (
+                7,
+                DepartmentEvent::UnitDutyAssigned {
+                    unit_duty_id: id("ud3"),
+                    main_duty_id: id("md1"),
+                    unit_id: id("u3"),
+                    text: text("法制审核"),
+                },
+            ),
+        ]);
+        let result = decide_at::<Department>(
+            &h,
+            DepartmentCommand::AbolishUnit { unit_id: id("u3") },
+            at(6),
+        );
+        assert!(
+            matches!(&result, Err(DepartmentError::BreaksLaterHistory { event_type, cause, .. })
+                if event_type == "UnitDutyAssigned" && **cause == DepartmentError::UnitNotFound(id("u3"))),
+            "{result:?}"
+        );
+        // After July it is refused for the ordinary reason.
+        let result = decide_at::<Department>(
+            &h,
+            DepartmentCommand::AbolishUnit { unit_id: id("u3") },
+            at(8),
+        );
+        assert_eq!(
+            result.map(|(e, _)| e),
+            Err(DepartmentError::UnitHoldsDuties(id("u3")))
+        );
+    }
+
+    #[test]
+    fn abolish_post_backdated_after_which_nothing_depends_on_it_is_accepted() {
+        let h = history(vec![p3_created()]);
+        let (events, _) = decide_at::<Department>(
+            &h,
+            DepartmentCommand::AbolishPost { post_id: id("p3") },
+            at(3),
+        )
+        .expect("accepted");
+        assert_eq!(
+            events,
+            vec![DepartmentEvent::PostAbolished { post_id: id("p3") }]
+        );
+    }
+
+    #[test]
+    fn rename_backdated_before_a_later_rename_keeps_the_later_name_in_force() {
+        let h = history(vec![(
+            6,
+            DepartmentEvent::UnitRenamed {
+                unit_id: id("u1"),
+                name: name("党建工作科"),
+            },
+        )]);
+        let (events, state) = decide_at::<Department>(
+            &h,
+            DepartmentCommand::RenameUnit {
+                unit_id: id("u1"),
+                name: name("机关党委办公室"),
+            },
+            at(3),
+        )
+        .expect("accepted");
+        assert_eq!(events.len(), 1);
+        let names: Vec<&str> = state.units().map(|(_, n, _)| n.as_str()).collect();
+        assert!(
+            names.contains(&"党建工作科"),
+            "the June name stays in force: {names:?}"
+        );
+    }
+
+    #[test]
+    fn creating_a_post_now_in_a_unit_abolished_in_the_future_is_refused() {
+        let h = history(vec![
+            (
+                1,
+                DepartmentEvent::UnitEstablished {
+                    unit_id: id("u3"),
+                    name: name("法规科"),
+                },
+            ),
+            (12, DepartmentEvent::UnitAbolished { unit_id: id("u3") }),
+        ]);
+        let result = decide_at::<Department>(
+            &h,
+            DepartmentCommand::CreatePost {
+                post_id: id("p9"),
+                unit_id: id("u3"),
+                name: name("法规岗"),
+            },
+            at(6),
+        );
+        assert!(
+            matches!(&result, Err(DepartmentError::BreaksLaterHistory { event_type, cause, .. })
+                if event_type == "UnitAbolished" && **cause == DepartmentError::UnitHoldsPosts(id("u3"))),
+            "{result:?}"
+        );
+    }
+
+    #[test]
+    fn a_task_defined_before_a_later_merge_follows_its_duty_into_the_surviving_unit() {
+        let h = history(vec![(
+            6,
+            DepartmentEvent::UnitMerged {
+                unit_id: id("u1"),
+                into_unit_id: id("u2"),
+                moved_unit_duties: vec![id("ud1")],
+                moved_tasks: vec![id("t1")],
+                moved_posts: vec![id("p1")],
+                into_staffing: None,
+            },
+        )]);
+        let (_, state) = decide_at::<Department>(
+            &h,
+            DepartmentCommand::DefineTask {
+                task_id: id("t2"),
+                unit_duty_id: id("ud1"),
+                details: plain_task("发展党员"),
+            },
+            at(3),
+        )
+        .expect("accepted");
+        let t2 = state
+            .tasks()
+            .find(|(tid, _)| tid.as_str() == "t2")
+            .map(|(_, t)| t.unit_id.clone());
+        assert_eq!(t2, Some(id("u2")));
+        assert!(state.is_consistent());
+    }
+
+    #[test]
+    fn a_command_before_the_department_existed_is_refused() {
+        let h = history(vec![]);
+        let before = Utc
+            .with_ymd_and_hms(2020, 6, 1, 0, 0, 0)
+            .single()
+            .expect("date");
+        let result = decide_at::<Department>(
+            &h,
+            DepartmentCommand::EstablishUnit {
+                unit_id: id("u9"),
+                name: name("x"),
+            },
+            before,
+        );
+        assert_eq!(
+            result.map(|(e, _)| e),
+            Err(DepartmentError::DepartmentNotFound)
+        );
+    }
+
+    #[test]
+    fn an_id_used_later_cannot_be_taken_earlier() {
+        let h = history(vec![(
+            6,
+            DepartmentEvent::MainDutyDefined {
+                duty_id: id("md9"),
+                text: text("x"),
+            },
+        )]);
+        let result = decide_at::<Department>(
+            &h,
+            DepartmentCommand::DefineMainDuty {
+                duty_id: id("md9"),
+                text: text("y"),
+            },
+            at(3),
+        );
+        assert!(
+            matches!(&result, Err(DepartmentError::BreaksLaterHistory { cause, .. })
+                if **cause == DepartmentError::MainDutyAlreadyExists(id("md9"))),
+            "{result:?}"
+        );
+    }
+}
