@@ -29,7 +29,7 @@ fn establish(code: &str) -> DepartmentCommand {
 async fn one_event(pool: &PgPool) -> String {
     let code = credit_code("10000001");
     EventStore::new(pool.clone())
-        .execute::<Department>(&code, establish(&code), &(), &meta())
+        .execute::<Department>(&code, establish(&code), &meta())
         .await
         .expect("establish");
     code
@@ -190,7 +190,6 @@ async fn a_command_on_a_long_stream_reads_a_bounded_number_of_events(pool: PgPoo
                 unit_id: unit.clone(),
                 name: Name::parse("办公室").expect("valid"),
             },
-            &(),
             &meta(),
         )
         .await
@@ -205,7 +204,6 @@ async fn a_command_on_a_long_stream_reads_a_bounded_number_of_events(pool: PgPoo
                     unit_id: unit.clone(),
                     name,
                 },
-                &(),
                 &meta(),
             )
             .await
@@ -238,6 +236,7 @@ async fn a_command_on_a_long_stream_reads_a_bounded_number_of_events(pool: PgPoo
         .await
         .expect("read")
     {
+        replayed.note_effective(e.effective_at);
         replayed.apply(serde_json::from_value(e.payload).expect("decode"));
     }
     assert_eq!(replayed, loaded.aggregate);

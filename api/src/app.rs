@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use cqrs_es::Aggregate;
 use dutyledger_domain::department::{Department, DepartmentCommand};
 use dutyledger_domain::metadata::CommandMetadata;
@@ -23,8 +25,19 @@ pub struct CommandOutcome {
     pub events: usize,
     /// The cursor of its last event, if it appended any.
     pub cursor: Option<Cursor>,
+    /// When its events take effect (valid time), if it appended any.
+    pub effective_at: Option<DateTime<Utc>>,
     /// Whether the read models already show its effect.
     pub projected: bool,
+}
+
+/// Why and from when a command holds: stored in its events' metadata.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct When {
+    /// The reason given.
+    pub reason: Option<String>,
+    /// When the change takes effect (valid time); `None`: when it is recorded.
+    pub effective_at: Option<DateTime<Utc>>,
 }
 
 /// Executes commands on behalf of a request and waits until the read models show them.
@@ -49,13 +62,14 @@ impl Commands {
         ctx: &RequestContext,
         department: &CreditCode,
         command: DepartmentCommand,
-        reason: Option<String>,
+        when: When,
     ) -> Result<CommandOutcome, ApiError> {
         let mut metadata = CommandMetadata::new(ctx.actor.id(), ctx.request_id.clone());
-        metadata.reason = reason;
+        metadata.reason = when.reason;
+        metadata.effective_at = when.effective_at;
         let executed = self
             .store
-            .execute::<Department>(department.as_str(), command, &(), &metadata)
+            .execute::<Department>(department.as_str(), command, &metadata)
             .await
             .map_err(|e| ApiError::from_department(e, &ctx.request_id))?;
         let projected = match executed.cursor {
@@ -68,6 +82,7 @@ impl Commands {
         Ok(CommandOutcome {
             events: executed.events,
             cursor: executed.cursor,
+            effective_at: executed.effective_at,
             projected,
         })
     }
@@ -84,7 +99,7 @@ pub struct AppState {
 
 /// The projections this build maintains.
 pub fn projections() -> Vec<Arc<dyn Projection>> {
-    vec![Arc::new(DutyList)]
+    vec![Arc::new(DutyList::default())]
 }
 
 /// The aggregate types this build writes (for diagnostics).

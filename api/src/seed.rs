@@ -12,7 +12,7 @@ use dutyledger_domain::values::{
     TimeLimit, ValueError,
 };
 
-use crate::app::AppState;
+use crate::app::{AppState, When};
 use crate::auth::Actor;
 use crate::context::RequestContext;
 use crate::graphql::error::ApiError;
@@ -494,7 +494,7 @@ pub async fn seed(state: &AppState) -> Result<SeedReport, ApiError> {
             report.commands += 1;
             match state
                 .commands
-                .department(&ctx, &code, command.clone(), None)
+                .department(&ctx, &code, command.clone(), When::default())
                 .await
             {
                 Ok(outcome) => report.events += outcome.events,

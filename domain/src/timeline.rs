@@ -93,3 +93,12 @@ pub fn decide_at<A: Decide>(
     }
     Ok((events, state))
 }
+
+/// A state that remembers the latest effective time folded into it (kept by the event store,
+/// which knows the times; `evolve` does not).
+pub trait Temporal {
+    /// The latest effective time folded in, if known.
+    fn max_effective(&self) -> Option<DateTime<Utc>>;
+    /// Records that an event effective at `at` has been folded in.
+    fn note_effective(&mut self, at: DateTime<Utc>);
+}

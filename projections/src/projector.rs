@@ -38,6 +38,9 @@ pub trait Projection: Send + Sync {
     /// Applies one event inside the projector's transaction. Events the projection does not
     /// use are ignored. An error stops the projection at this event.
     async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), StoreError>;
+
+    /// Forgets any in-memory state: the transaction it was built in did not commit.
+    fn reset(&self) {}
 }
 
 /// Settings of the projector.
@@ -179,6 +182,18 @@ impl Projector {
     }
 
     async fn run_batch(
+        &self,
+        conn: &mut PgConnection,
+        projection: &dyn Projection,
+    ) -> Result<u64, StoreError> {
+        let result = self.try_batch(conn, projection).await;
+        if result.is_err() {
+            projection.reset();
+        }
+        result
+    }
+
+    async fn try_batch(
         &self,
         conn: &mut PgConnection,
         projection: &dyn Projection,

@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod structure;
+pub mod time;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, ServerError, Value};
 

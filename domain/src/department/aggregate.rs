@@ -946,3 +946,13 @@ impl Aggregate for Department {
         self.evolve_event(event);
     }
 }
+
+impl crate::timeline::Temporal for Department {
+    fn max_effective(&self) -> Option<DateTime<Utc>> {
+        self.max_effective
+    }
+
+    fn note_effective(&mut self, at: DateTime<Utc>) {
+        Department::note_effective(self, at);
+    }
+}

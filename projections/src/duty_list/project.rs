@@ -1,21 +1,43 @@
-//! Applying department events to the duty-list tables.
+//! Maintaining the bitemporal duty list.
+//!
+//! For each department event `e` (sequence `s`, effective `E`, recorded `R`), the projector
+//! folds the department's events with the domain's own `evolve`, in valid-time order, and
+//! writes what changed as versions:
+//!
+//! - **in order** (`E` is at or after every effective time seen so far, the common case): the
+//!   state before `e` is the department's latest state (cached); the entities that `e`
+//!   changes get their current version closed at `E` (in transaction time: the old row is
+//!   kept for `K < R`, a copy ending at `E` is known from `R`) and a new version from `E`;
+//! - **backdated or before a future-dated event**: the department's timeline from `E` on is
+//!   recomputed from its events and compared, entity by entity, with what is currently known
+//!   from `E` on; every entity whose timeline differs gets its known versions after `E`
+//!   closed at `R` and the recomputed ones inserted, known from `R`.
+//!
+//! Either way the answer to "as in force at `E'`, as known at `K'`" is the fold of exactly the
+//! events with `effective_at <= E'` and `recorded_at <= K'`, which the property tests check
+//! against a plain replay.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Mutex;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
-use dutyledger_domain::department::{Assignment, Department, DepartmentEvent, TaskDetails};
-use dutyledger_domain::values::{DayKind, EntityId};
-use sqlx::PgConnection;
+use dutyledger_domain::department::{Department, DepartmentEvent};
+use dutyledger_domain::timeline::{self, Decide, Timed};
+use serde_json::Value;
+use sqlx::{PgConnection, Row};
 
-use crate::event_log::StoredEvent;
+use super::entities::{diff, entities, parents, Change, Key, Kind};
+use crate::event_log::{self, StoredEvent};
 use crate::projector::Projection;
 use crate::StoreError;
 
 /// The duty-list projection.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct DutyList;
-
-fn ids(list: &[EntityId]) -> Vec<String> {
-    list.iter().map(|i| i.as_str().to_owned()).collect()
+#[derive(Debug, Default)]
+pub struct DutyList {
+    /// The latest state of each department seen, and the sequence it is at.
+    cache: Mutex<HashMap<String, (u64, Department)>>,
 }
 
 pub(crate) fn enum_text<T: serde::Serialize>(value: &T) -> String {
@@ -25,11 +47,21 @@ pub(crate) fn enum_text<T: serde::Serialize>(value: &T) -> String {
         .unwrap_or_default()
 }
 
-fn day_kind(kind: DayKind) -> &'static str {
-    match kind {
-        DayKind::Working => "Working",
-        DayKind::Calendar => "Calendar",
+fn entity_id(key: &Key, department: &str) -> String {
+    match key.0 {
+        Kind::Department => department.to_owned(),
+        _ => key.1.clone(),
     }
+}
+
+/// A version row currently known.
+#[derive(Debug, Clone)]
+struct Known {
+    valid_from: DateTime<Utc>,
+    valid_to: Option<DateTime<Utc>>,
+    known_from: DateTime<Utc>,
+    data: Value,
+    ordinal: i64,
 }
 
 #[async_trait]
@@ -51,343 +83,379 @@ impl Projection for DutyList {
                 }
             })?;
         let dep = event.aggregate_id.as_str();
-        let ord = event.cursor.position();
-        apply_department_event(conn, dep, ord, event, payload).await
+        let sequence = event.sequence as u64;
+        let cached = self
+            .cache
+            .lock()
+            .ok()
+            .and_then(|mut c| c.remove(dep))
+            .filter(|(seq, _)| *seq + 1 == sequence);
+        let before = match cached {
+            Some((_, state)) => state,
+            None => rebuild(conn, dep, sequence).await?,
+        };
+        let timed = Timed {
+            effective_at: event.effective_at,
+            sequence,
+            event: payload,
+        };
+        let in_order = before
+            .max_effective()
+            .is_none_or(|m| event.effective_at >= m);
+        let after = if in_order {
+            apply_in_order(conn, dep, event, &before, timed).await?
+        } else {
+            apply_with_history(conn, dep, event, timed).await?
+        };
+        if let Ok(mut c) = self.cache.lock() {
+            c.insert(dep.to_owned(), (sequence, after));
+        }
+        Ok(())
+    }
+
+    fn reset(&self) {
+        if let Ok(mut c) = self.cache.lock() {
+            c.clear();
+        }
     }
 }
 
-async fn apply_department_event(
+/// The department's state after all its events before `sequence`, folded in valid time.
+async fn rebuild(
     conn: &mut PgConnection,
     dep: &str,
-    ord: i64,
-    event: &StoredEvent,
-    payload: DepartmentEvent,
-) -> Result<(), StoreError> {
-    use DepartmentEvent as E;
-    match payload {
-        E::DepartmentEstablished {
-            id: _,
-            name,
-            division,
-            level,
-            sector,
-            kind,
-        } => {
-            sqlx::query(
-                "INSERT INTO duty_list_departments \
-                 (department_id, name, division_code, level, sector, kind, established_at, updated_at, ordinal) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(dep)
-            .bind(name.as_str())
-            .bind(division.as_str())
-            .bind(enum_text(&level))
-            .bind(sector.as_str())
-            .bind(enum_text(&kind))
-            .bind(event.effective_at)
-            .bind(event.recorded_at)
-            .bind(ord)
-            .execute(&mut *conn)
-            .await?;
-        }
-        E::MainDutyDefined { duty_id, text } => {
-            sqlx::query(
-                "INSERT INTO duty_list_main_duties (department_id, duty_id, text, ordinal) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(dep)
-            .bind(duty_id.as_str())
-            .bind(text.as_str())
-            .bind(ord)
-            .execute(&mut *conn)
-            .await?;
-        }
-        E::MainDutyAmended { duty_id, text } => {
-            sqlx::query("UPDATE duty_list_main_duties SET text = $3 WHERE department_id = $1 AND duty_id = $2")
-                .bind(dep)
-                .bind(duty_id.as_str())
-                .bind(text.as_str())
-                .execute(&mut *conn)
-                .await?;
-        }
-        E::MainDutyRevoked { duty_id } => {
-            sqlx::query(
-                "DELETE FROM duty_list_main_duties WHERE department_id = $1 AND duty_id = $2",
-            )
-            .bind(dep)
-            .bind(duty_id.as_str())
-            .execute(&mut *conn)
-            .await?;
-        }
-        E::UnitEstablished { unit_id, name } => {
-            sqlx::query(
-                "INSERT INTO duty_list_units (department_id, unit_id, name, ordinal) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(dep)
-            .bind(unit_id.as_str())
-            .bind(name.as_str())
-            .bind(ord)
-            .execute(&mut *conn)
-            .await?;
-        }
-        E::UnitRenamed { unit_id, name } => {
-            sqlx::query(
-                "UPDATE duty_list_units SET name = $3 WHERE department_id = $1 AND unit_id = $2",
-            )
-            .bind(dep)
-            .bind(unit_id.as_str())
-            .bind(name.as_str())
-            .execute(&mut *conn)
-            .await?;
-        }
-        E::UnitMerged {
-            unit_id,
-            into_unit_id,
-            moved_unit_duties,
-            moved_tasks,
-            moved_posts,
-            into_staffing,
-        } => {
-            let into = into_unit_id.as_str();
-            sqlx::query("UPDATE duty_list_unit_duties SET unit_id = $2 WHERE department_id = $1 AND unit_duty_id = ANY($3)")
-                .bind(dep)
-                .bind(into)
-                .bind(ids(&moved_unit_duties))
-                .execute(&mut *conn)
-                .await?;
-            sqlx::query("UPDATE duty_list_tasks SET unit_id = $2 WHERE department_id = $1 AND task_id = ANY($3)")
-                .bind(dep)
-                .bind(into)
-                .bind(ids(&moved_tasks))
-                .execute(&mut *conn)
-                .await?;
-            sqlx::query("UPDATE duty_list_posts SET unit_id = $2 WHERE department_id = $1 AND post_id = ANY($3)")
-                .bind(dep)
-                .bind(into)
-                .bind(ids(&moved_posts))
-                .execute(&mut *conn)
-                .await?;
-            sqlx::query("UPDATE duty_list_units SET staffing = $3 WHERE department_id = $1 AND unit_id = $2")
-                .bind(dep)
-                .bind(into)
-                .bind(into_staffing.map(|h| h.get() as i32))
-                .execute(&mut *conn)
-                .await?;
-            sqlx::query("DELETE FROM duty_list_units WHERE department_id = $1 AND unit_id = $2")
-                .bind(dep)
-                .bind(unit_id.as_str())
-                .execute(&mut *conn)
-                .await?;
-        }
-        E::UnitAbolished { unit_id } => {
-            sqlx::query("DELETE FROM duty_list_units WHERE department_id = $1 AND unit_id = $2")
-                .bind(dep)
-                .bind(unit_id.as_str())
-                .execute(&mut *conn)
-                .await?;
-        }
-        E::UnitDutyAssigned {
-            unit_duty_id,
-            main_duty_id,
-            unit_id,
-            text,
-        } => {
-            sqlx::query(
-                "INSERT INTO duty_list_unit_duties (department_id, unit_duty_id, main_duty_id, unit_id, text, ordinal) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(dep)
-            .bind(unit_duty_id.as_str())
-            .bind(main_duty_id.as_str())
-            .bind(unit_id.as_str())
-            .bind(text.as_str())
-            .bind(ord)
-            .execute(&mut *conn)
-            .await?;
-        }
-        E::UnitDutyTransferred {
-            unit_duty_id,
-            from_unit_id: _,
-            to_unit_id,
-            moved_tasks,
-            ended_assignments,
-        } => {
-            sqlx::query("UPDATE duty_list_unit_duties SET unit_id = $3 WHERE department_id = $1 AND unit_duty_id = $2")
-                .bind(dep)
-                .bind(unit_duty_id.as_str())
-                .bind(to_unit_id.as_str())
-                .execute(&mut *conn)
-                .await?;
-            sqlx::query("UPDATE duty_list_tasks SET unit_id = $2 WHERE department_id = $1 AND task_id = ANY($3)")
-                .bind(dep)
-                .bind(to_unit_id.as_str())
-                .bind(ids(&moved_tasks))
-                .execute(&mut *conn)
-                .await?;
-            delete_assignments(conn, dep, &ended_assignments).await?;
-        }
-        E::UnitDutyRevoked { unit_duty_id } => {
-            sqlx::query(
-                "DELETE FROM duty_list_unit_duties WHERE department_id = $1 AND unit_duty_id = $2",
-            )
-            .bind(dep)
-            .bind(unit_duty_id.as_str())
-            .execute(&mut *conn)
-            .await?;
-        }
-        E::TaskDefined {
-            task_id,
-            unit_duty_id,
-            unit_id,
-            details,
-        } => {
-            sqlx::query(
-                "INSERT INTO duty_list_tasks (department_id, task_id, unit_duty_id, unit_id, name, scope, procedure, \
-                 time_limit_days, time_limit_kind, standard, strict_policy_standard, wide_discretion, integrity_risk, ordinal) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-            )
-            .bind(dep)
-            .bind(task_id.as_str())
-            .bind(unit_duty_id.as_str())
-            .bind(unit_id.as_str())
-            .bind(details.name.as_str())
-            .bind(details.scope.as_ref().map(|t| t.as_str()))
-            .bind(details.procedure.as_ref().map(|t| t.as_str()))
-            .bind(details.time_limit.map(|t| i32::from(t.days())))
-            .bind(details.time_limit.map(|t| day_kind(t.kind())))
-            .bind(details.standard.as_ref().map(|t| t.as_str()))
-            .bind(details.risks.strict_policy_standard)
-            .bind(details.risks.wide_discretion)
-            .bind(details.risks.integrity_risk)
-            .bind(ord)
-            .execute(&mut *conn)
-            .await?;
-        }
-        E::TaskAmended { task_id, details } => {
-            update_task_details(conn, dep, &task_id, &details).await?;
-        }
-        E::TaskRetired {
-            task_id,
-            ended_assignments: _,
-        } => {
-            sqlx::query(
-                "DELETE FROM duty_list_assignments WHERE department_id = $1 AND task_id = $2",
-            )
-            .bind(dep)
-            .bind(task_id.as_str())
-            .execute(&mut *conn)
-            .await?;
-            sqlx::query("DELETE FROM duty_list_tasks WHERE department_id = $1 AND task_id = $2")
-                .bind(dep)
-                .bind(task_id.as_str())
-                .execute(&mut *conn)
-                .await?;
-        }
-        E::PostCreated {
-            post_id,
-            unit_id,
-            name,
-        } => {
-            sqlx::query(
-                "INSERT INTO duty_list_posts (department_id, post_id, unit_id, name, ordinal) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(dep)
-            .bind(post_id.as_str())
-            .bind(unit_id.as_str())
-            .bind(name.as_str())
-            .bind(ord)
-            .execute(&mut *conn)
-            .await?;
-        }
-        E::PostAbolished { post_id } => {
-            sqlx::query("DELETE FROM duty_list_posts WHERE department_id = $1 AND post_id = $2")
-                .bind(dep)
-                .bind(post_id.as_str())
-                .execute(&mut *conn)
-                .await?;
-        }
-        E::TaskAssignedToPost { task_id, post_id } => {
-            sqlx::query(
-                "INSERT INTO duty_list_assignments (department_id, task_id, post_id, ordinal) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(dep)
-            .bind(task_id.as_str())
-            .bind(post_id.as_str())
-            .bind(ord)
-            .execute(&mut *conn)
-            .await?;
-        }
-        E::TaskUnassignedFromPost { task_id, post_id } => {
-            delete_assignments(conn, dep, &[Assignment { task_id, post_id }]).await?;
-        }
-        E::DepartmentStaffingSet { headcount } => {
-            sqlx::query("UPDATE duty_list_departments SET staffing = $2 WHERE department_id = $1")
-                .bind(dep)
-                .bind(headcount.get() as i32)
-                .execute(&mut *conn)
-                .await?;
-        }
-        E::UnitStaffingSet { unit_id, headcount } => {
-            sqlx::query("UPDATE duty_list_units SET staffing = $3 WHERE department_id = $1 AND unit_id = $2")
-                .bind(dep)
-                .bind(unit_id.as_str())
-                .bind(headcount.get() as i32)
-                .execute(&mut *conn)
-                .await?;
-        }
+    sequence: u64,
+) -> Result<Department, StoreError> {
+    let mut history = event_log::read_timed::<Department>(conn, dep, 0).await?;
+    history.retain(|e| e.sequence < sequence);
+    timeline::sort(&mut history);
+    let mut state = Department::default();
+    for e in history {
+        state.note_effective(e.effective_at);
+        Decide::evolve(&mut state, e.event);
     }
-    sqlx::query("UPDATE duty_list_departments SET updated_at = $2 WHERE department_id = $1")
+    Ok(state)
+}
+
+async fn apply_in_order(
+    conn: &mut PgConnection,
+    dep: &str,
+    event: &StoredEvent,
+    before: &Department,
+    timed: Timed<DepartmentEvent>,
+) -> Result<Department, StoreError> {
+    let mut after = before.clone();
+    after.note_effective(timed.effective_at);
+    Decide::evolve(&mut after, timed.event);
+    let changes = diff(before, &after);
+    let at = event.effective_at;
+    let recorded = event.recorded_at;
+    let mut touched = BTreeSet::new();
+    for Change { key, old, new } in changes {
+        let id = entity_id(&key, dep);
+        let mut ordinal = event.sequence;
+        if old.is_some() {
+            let current = current_rows(conn, dep, key.0, &id).await?;
+            for row in current.into_iter().filter(|r| r.valid_to.is_none()) {
+                ordinal = row.ordinal;
+                close(conn, dep, key.0, &id, &row, at, recorded).await?;
+            }
+        }
+        if let Some(value) = &new {
+            insert(conn, dep, key.0, &id, value, at, None, recorded, ordinal).await?;
+        }
+        for v in old.iter().chain(new.iter()) {
+            touched.extend(parents(key.0, v));
+        }
+        touched.insert(key);
+    }
+    record_touches(conn, dep, event.sequence, &touched).await?;
+    Ok(after)
+}
+
+/// Closes a currently known row at transaction time `recorded`, keeping the part before `at`
+/// (if any) as a new row known from `recorded`.
+async fn close(
+    conn: &mut PgConnection,
+    dep: &str,
+    kind: Kind,
+    id: &str,
+    row: &Known,
+    at: DateTime<Utc>,
+    recorded: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let condition = "department_id = $1 AND kind = $2 AND entity_id = $3 AND upper_inf(known) \
+                     AND lower(valid) = $4";
+    if row.known_from >= recorded {
+        // Known only since this very transaction: it was never visible; drop it.
+        sqlx::query(&format!("DELETE FROM duty_list_versions WHERE {condition}"))
+            .bind(dep)
+            .bind(kind.as_str())
+            .bind(id)
+            .bind(row.valid_from)
+            .execute(&mut *conn)
+            .await?;
+    } else {
+        sqlx::query(&format!(
+            "UPDATE duty_list_versions SET known = tstzrange(lower(known), $5) WHERE {condition}"
+        ))
         .bind(dep)
-        .bind(event.recorded_at)
+        .bind(kind.as_str())
+        .bind(id)
+        .bind(row.valid_from)
+        .bind(recorded)
         .execute(&mut *conn)
         .await?;
+    }
+    if row.valid_from < at {
+        let end = row.valid_to.map_or(at, |to| to.min(at));
+        insert(
+            conn,
+            dep,
+            kind,
+            id,
+            &row.data,
+            row.valid_from,
+            Some(end),
+            recorded,
+            row.ordinal,
+        )
+        .await?;
+    }
     Ok(())
 }
 
-async fn update_task_details(
+#[allow(clippy::too_many_arguments)]
+async fn insert(
     conn: &mut PgConnection,
     dep: &str,
-    task_id: &EntityId,
-    details: &TaskDetails,
+    kind: Kind,
+    id: &str,
+    data: &Value,
+    valid_from: DateTime<Utc>,
+    valid_to: Option<DateTime<Utc>>,
+    known_from: DateTime<Utc>,
+    ordinal: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE duty_list_tasks SET name = $3, scope = $4, procedure = $5, time_limit_days = $6, \
-         time_limit_kind = $7, standard = $8, strict_policy_standard = $9, wide_discretion = $10, \
-         integrity_risk = $11 WHERE department_id = $1 AND task_id = $2",
-    )
-    .bind(dep)
-    .bind(task_id.as_str())
-    .bind(details.name.as_str())
-    .bind(details.scope.as_ref().map(|t| t.as_str()))
-    .bind(details.procedure.as_ref().map(|t| t.as_str()))
-    .bind(details.time_limit.map(|t| i32::from(t.days())))
-    .bind(details.time_limit.map(|t| day_kind(t.kind())))
-    .bind(details.standard.as_ref().map(|t| t.as_str()))
-    .bind(details.risks.strict_policy_standard)
-    .bind(details.risks.wide_discretion)
-    .bind(details.risks.integrity_risk)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
-async fn delete_assignments(
-    conn: &mut PgConnection,
-    dep: &str,
-    assignments: &[Assignment],
-) -> Result<(), StoreError> {
-    if assignments.is_empty() {
+    if valid_to.is_some_and(|to| to <= valid_from) {
         return Ok(());
     }
-    let tasks: Vec<&str> = assignments.iter().map(|a| a.task_id.as_str()).collect();
-    let posts: Vec<&str> = assignments.iter().map(|a| a.post_id.as_str()).collect();
     sqlx::query(
-        "DELETE FROM duty_list_assignments a USING UNNEST($2::text[], $3::text[]) AS e(task_id, post_id) \
-         WHERE a.department_id = $1 AND a.task_id = e.task_id AND a.post_id = e.post_id",
+        "INSERT INTO duty_list_versions (department_id, kind, entity_id, data, valid, known, ordinal) \
+         VALUES ($1, $2, $3, $4, tstzrange($5, $6), tstzrange($7, NULL), $8)",
     )
     .bind(dep)
-    .bind(&tasks)
-    .bind(&posts)
+    .bind(kind.as_str())
+    .bind(id)
+    .bind(data)
+    .bind(valid_from)
+    .bind(valid_to)
+    .bind(known_from)
+    .bind(ordinal)
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+async fn current_rows(
+    conn: &mut PgConnection,
+    dep: &str,
+    kind: Kind,
+    id: &str,
+) -> Result<Vec<Known>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT lower(valid) AS valid_from, upper(valid) AS valid_to, lower(known) AS known_from, data, ordinal \
+         FROM duty_list_versions \
+         WHERE department_id = $1 AND kind = $2 AND entity_id = $3 AND upper_inf(known) \
+         ORDER BY lower(valid)",
+    )
+    .bind(dep)
+    .bind(kind.as_str())
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(known_from_row).collect()
+}
+
+fn known_from_row(row: &sqlx::postgres::PgRow) -> Result<Known, StoreError> {
+    Ok(Known {
+        valid_from: row.try_get("valid_from")?,
+        valid_to: row.try_get("valid_to")?,
+        known_from: row.try_get("known_from")?,
+        data: row.try_get("data")?,
+        ordinal: row.try_get("ordinal")?,
+    })
+}
+
+async fn record_touches(
+    conn: &mut PgConnection,
+    dep: &str,
+    sequence: i64,
+    touched: &BTreeSet<Key>,
+) -> Result<(), StoreError> {
+    if touched.is_empty() {
+        return Ok(());
+    }
+    let kinds: Vec<&str> = touched.iter().map(|k| k.0.as_str()).collect();
+    let ids: Vec<String> = touched.iter().map(|k| entity_id(k, dep)).collect();
+    sqlx::query(
+        "INSERT INTO duty_list_touches (department_id, kind, entity_id, sequence) \
+         SELECT $1, k, i, $4 FROM UNNEST($2::text[], $3::text[]) AS t(k, i) ON CONFLICT DO NOTHING",
+    )
+    .bind(dep)
+    .bind(&kinds)
+    .bind(&ids)
+    .bind(sequence)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// One entity's timeline from a point on: `(from, value)` segments in order (`None`: absent).
+type Segments = Vec<(DateTime<Utc>, Option<Value>)>;
+
+/// Merges equal neighbours and drops empty segments (two changes at the same instant).
+fn normalise(segments: Segments) -> Segments {
+    let mut out: Segments = Vec::new();
+    for (from, value) in segments {
+        if let Some(last) = out.last_mut() {
+            if last.0 == from {
+                last.1 = value;
+                continue;
+            }
+        }
+        out.push((from, value));
+    }
+    let mut merged: Segments = Vec::new();
+    for (from, value) in out {
+        if merged.last().is_some_and(|(_, v)| *v == value) {
+            continue;
+        }
+        merged.push((from, value));
+    }
+    while merged.first().is_some_and(|(_, v)| v.is_none()) && merged.len() == 1 {
+        merged.clear();
+    }
+    merged
+}
+
+async fn apply_with_history(
+    conn: &mut PgConnection,
+    dep: &str,
+    event: &StoredEvent,
+    timed: Timed<DepartmentEvent>,
+) -> Result<Department, StoreError> {
+    let at = event.effective_at;
+    let recorded = event.recorded_at;
+    let key_of_e = timed.key();
+    let mut history = event_log::read_timed::<Department>(conn, dep, 0).await?;
+    history.retain(|e| e.sequence < timed.sequence);
+    history.push(timed);
+    timeline::sort(&mut history);
+
+    // The new timeline from `at` on, entity by entity.
+    let split = history.partition_point(|e| e.key() < key_of_e);
+    let mut state = Department::default();
+    for e in &history[..split] {
+        state.note_effective(e.effective_at);
+        Decide::evolve(&mut state, e.event.clone());
+    }
+    let mut new_timeline: BTreeMap<Key, Segments> = entities(&state)
+        .into_iter()
+        .map(|(k, v)| (k, vec![(at, Some(v))]))
+        .collect();
+    let mut created: BTreeMap<Key, i64> = BTreeMap::new();
+    for e in &history[split..] {
+        let before = state.clone();
+        state.note_effective(e.effective_at);
+        Decide::evolve(&mut state, e.event.clone());
+        for Change { key, old, new } in diff(&before, &state) {
+            if old.is_none() {
+                created.entry(key.clone()).or_insert(e.sequence as i64);
+            }
+            new_timeline
+                .entry(key)
+                .or_default()
+                .push((e.effective_at, new));
+        }
+    }
+
+    // What is known now from `at` on.
+    let rows = sqlx::query(
+        "SELECT kind, entity_id, lower(valid) AS valid_from, upper(valid) AS valid_to, \
+                lower(known) AS known_from, data, ordinal \
+         FROM duty_list_versions \
+         WHERE department_id = $1 AND upper_inf(known) AND (upper_inf(valid) OR upper(valid) > $2) \
+         ORDER BY kind, entity_id, lower(valid)",
+    )
+    .bind(dep)
+    .bind(at)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut stored: BTreeMap<Key, Vec<Known>> = BTreeMap::new();
+    for row in &rows {
+        let kind: String = row.try_get("kind")?;
+        let Some(kind) = Kind::parse(&kind) else {
+            continue;
+        };
+        let id: String = row.try_get("entity_id")?;
+        let id = if kind == Kind::Department {
+            String::new()
+        } else {
+            id
+        };
+        stored
+            .entry((kind, id))
+            .or_default()
+            .push(known_from_row(row)?);
+    }
+
+    let keys: BTreeSet<Key> = new_timeline.keys().chain(stored.keys()).cloned().collect();
+    let mut touched = BTreeSet::new();
+    for key in keys {
+        let known = stored.remove(&key).unwrap_or_default();
+        let mut old_segments: Segments = Vec::new();
+        let mut cursor = at;
+        for row in &known {
+            let from = row.valid_from.max(at);
+            if from > cursor {
+                old_segments.push((cursor, None));
+            }
+            old_segments.push((from, Some(row.data.clone())));
+            match row.valid_to {
+                Some(to) => {
+                    old_segments.push((to, None));
+                    cursor = to;
+                }
+                None => cursor = DateTime::<Utc>::MAX_UTC,
+            }
+        }
+        let old_segments = normalise(old_segments);
+        let new_segments = normalise(new_timeline.remove(&key).unwrap_or_default());
+        if old_segments == new_segments {
+            continue;
+        }
+        let id = entity_id(&key, dep);
+        let ordinal = known
+            .iter()
+            .map(|r| r.ordinal)
+            .min()
+            .or_else(|| created.get(&key).copied())
+            .unwrap_or(event.sequence);
+        for row in &known {
+            close(conn, dep, key.0, &id, row, at, recorded).await?;
+        }
+        for (i, (from, value)) in new_segments.iter().enumerate() {
+            let Some(value) = value else { continue };
+            let to = new_segments.get(i + 1).map(|(t, _)| *t);
+            insert(conn, dep, key.0, &id, value, *from, to, recorded, ordinal).await?;
+            touched.extend(parents(key.0, value));
+        }
+        for row in &known {
+            touched.extend(parents(key.0, &row.data));
+        }
+        touched.insert(key);
+    }
+    record_touches(conn, dep, event.sequence, &touched).await?;
+    Ok(state)
 }

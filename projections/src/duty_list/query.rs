@@ -1,15 +1,38 @@
-//! Reading the duty list: departments, and one department's whole structure read in one
-//! consistent snapshot, from which nested views and coverage are answered in memory.
+//! Reading the duty list as of a point in valid time and transaction time: departments, and
+//! one department's whole structure read in one query, from which nested views and coverage
+//! are answered in memory.
 
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
-use sqlx::{Connection, PgPool};
+use serde_json::Value;
+use sqlx::{PgPool, Row};
 
+use super::entities::Kind;
 use crate::StoreError;
 
+/// A point in both times: "as in force at `valid_at`, as known at `known_at`".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AsOf {
+    /// Valid time.
+    pub valid_at: DateTime<Utc>,
+    /// Transaction time.
+    pub known_at: DateTime<Utc>,
+}
+
+impl AsOf {
+    /// Now, in both times.
+    pub fn now() -> Self {
+        let now = Utc::now();
+        Self {
+            valid_at: now,
+            known_at: now,
+        }
+    }
+}
+
 /// A department as listed.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DepartmentRow {
     /// Credit code.
     pub department_id: String,
@@ -25,14 +48,12 @@ pub struct DepartmentRow {
     pub kind: String,
     /// Staffing headcount, if set.
     pub staffing: Option<i32>,
-    /// When it was established (valid time).
-    pub established_at: DateTime<Utc>,
-    /// When its list last changed (transaction time).
-    pub updated_at: DateTime<Utc>,
+    /// When it was established (valid time), as known.
+    pub established_at: Option<DateTime<Utc>>,
 }
 
 /// A main duty.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MainDutyRow {
     /// Id.
     pub duty_id: String,
@@ -41,7 +62,7 @@ pub struct MainDutyRow {
 }
 
 /// An internal unit.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnitRow {
     /// Id.
     pub unit_id: String,
@@ -52,7 +73,7 @@ pub struct UnitRow {
 }
 
 /// A unit duty.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnitDutyRow {
     /// Id.
     pub unit_duty_id: String,
@@ -65,7 +86,7 @@ pub struct UnitDutyRow {
 }
 
 /// A work task.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskRow {
     /// Id.
     pub task_id: String,
@@ -94,7 +115,7 @@ pub struct TaskRow {
 }
 
 /// A post.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostRow {
     /// Id.
     pub post_id: String,
@@ -102,6 +123,38 @@ pub struct PostRow {
     pub unit_id: String,
     /// Name.
     pub name: String,
+}
+
+fn s(v: &Value, k: &str) -> String {
+    v.get(k)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn os(v: &Value, k: &str) -> Option<String> {
+    v.get(k).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn oi(v: &Value, k: &str) -> Option<i32> {
+    v.get(k).and_then(Value::as_i64).map(|n| n as i32)
+}
+
+fn b(v: &Value, k: &str) -> bool {
+    v.get(k).and_then(Value::as_bool).unwrap_or(false)
+}
+
+fn department_row(id: String, v: &Value, established_at: Option<DateTime<Utc>>) -> DepartmentRow {
+    DepartmentRow {
+        department_id: id,
+        name: s(v, "name"),
+        division_code: s(v, "divisionCode"),
+        level: s(v, "level"),
+        sector: s(v, "sector"),
+        kind: s(v, "kind"),
+        staffing: oi(v, "staffing"),
+        established_at,
+    }
 }
 
 /// The "two full decompositions" report: what is not yet decomposed.
@@ -124,10 +177,12 @@ impl Coverage {
     }
 }
 
-/// One department's whole current structure, read in one consistent snapshot. Lists keep the
-/// order in which entities were created.
+/// One department's whole structure at one point in both times. Lists keep the order in which
+/// entities were created.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DepartmentStructure {
+    /// The point in time it shows.
+    pub as_of: AsOf,
     /// The department.
     pub department: DepartmentRow,
     /// Its main duties.
@@ -144,10 +199,13 @@ pub struct DepartmentStructure {
     pub assignments: Vec<(String, String)>,
     posts_by_task: HashMap<String, Vec<usize>>,
     tasks_by_post: HashMap<String, Vec<usize>>,
+    index: HashMap<(Kind, String), usize>,
 }
 
 impl DepartmentStructure {
+    #[allow(clippy::too_many_arguments)]
     fn new(
+        as_of: AsOf,
         department: DepartmentRow,
         main_duties: Vec<MainDutyRow>,
         units: Vec<UnitRow>,
@@ -156,22 +214,29 @@ impl DepartmentStructure {
         posts: Vec<PostRow>,
         assignments: Vec<(String, String)>,
     ) -> Self {
-        let post_index: HashMap<&str, usize> = posts
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.post_id.as_str(), i))
-            .collect();
-        let task_index: HashMap<&str, usize> = tasks
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.task_id.as_str(), i))
-            .collect();
+        let mut index = HashMap::new();
+        for (i, d) in main_duties.iter().enumerate() {
+            index.insert((Kind::MainDuty, d.duty_id.clone()), i);
+        }
+        for (i, u) in units.iter().enumerate() {
+            index.insert((Kind::Unit, u.unit_id.clone()), i);
+        }
+        for (i, d) in unit_duties.iter().enumerate() {
+            index.insert((Kind::UnitDuty, d.unit_duty_id.clone()), i);
+        }
+        for (i, t) in tasks.iter().enumerate() {
+            index.insert((Kind::Task, t.task_id.clone()), i);
+        }
+        for (i, p) in posts.iter().enumerate() {
+            index.insert((Kind::Post, p.post_id.clone()), i);
+        }
         let mut posts_by_task: HashMap<String, Vec<usize>> = HashMap::new();
         let mut tasks_by_post: HashMap<String, Vec<usize>> = HashMap::new();
         for (task, post) in &assignments {
-            if let (Some(&t), Some(&p)) =
-                (task_index.get(task.as_str()), post_index.get(post.as_str()))
-            {
+            if let (Some(&t), Some(&p)) = (
+                index.get(&(Kind::Task, task.clone())),
+                index.get(&(Kind::Post, post.clone())),
+            ) {
                 posts_by_task.entry(task.clone()).or_default().push(p);
                 tasks_by_post.entry(post.clone()).or_default().push(t);
             }
@@ -180,6 +245,7 @@ impl DepartmentStructure {
             list.sort_unstable();
         }
         Self {
+            as_of,
             department,
             main_duties,
             units,
@@ -189,92 +255,58 @@ impl DepartmentStructure {
             assignments,
             posts_by_task,
             tasks_by_post,
+            index,
         }
     }
 
-    /// A unit by id.
-    pub fn unit(&self, unit_id: &str) -> Option<&UnitRow> {
-        self.units.iter().find(|u| u.unit_id == unit_id)
+    /// The position of an entity in its list.
+    pub fn position(&self, kind: Kind, id: &str) -> Option<usize> {
+        self.index.get(&(kind, id.to_owned())).copied()
     }
 
-    /// A main duty by id.
-    pub fn main_duty(&self, duty_id: &str) -> Option<&MainDutyRow> {
-        self.main_duties.iter().find(|d| d.duty_id == duty_id)
+    /// Positions of the unit duties a unit holds.
+    pub fn unit_duties_of_unit(&self, unit_id: &str) -> Vec<usize> {
+        (0..self.unit_duties.len())
+            .filter(|&i| self.unit_duties[i].unit_id == unit_id)
+            .collect()
     }
 
-    /// A unit duty by id.
-    pub fn unit_duty(&self, unit_duty_id: &str) -> Option<&UnitDutyRow> {
-        self.unit_duties
-            .iter()
-            .find(|d| d.unit_duty_id == unit_duty_id)
+    /// Positions of the unit duties derived from a main duty.
+    pub fn unit_duties_of_main_duty(&self, duty_id: &str) -> Vec<usize> {
+        (0..self.unit_duties.len())
+            .filter(|&i| self.unit_duties[i].main_duty_id == duty_id)
+            .collect()
     }
 
-    /// A task by id.
-    pub fn task(&self, task_id: &str) -> Option<&TaskRow> {
-        self.tasks.iter().find(|t| t.task_id == task_id)
+    /// Positions of the tasks split from a unit duty.
+    pub fn tasks_of_unit_duty(&self, unit_duty_id: &str) -> Vec<usize> {
+        (0..self.tasks.len())
+            .filter(|&i| self.tasks[i].unit_duty_id == unit_duty_id)
+            .collect()
     }
 
-    /// A post by id.
-    pub fn post(&self, post_id: &str) -> Option<&PostRow> {
-        self.posts.iter().find(|p| p.post_id == post_id)
+    /// Positions of the tasks a unit holds.
+    pub fn tasks_of_unit(&self, unit_id: &str) -> Vec<usize> {
+        (0..self.tasks.len())
+            .filter(|&i| self.tasks[i].unit_id == unit_id)
+            .collect()
     }
 
-    /// The unit duties a unit holds.
-    pub fn unit_duties_of_unit<'a>(
-        &'a self,
-        unit_id: &'a str,
-    ) -> impl Iterator<Item = &'a UnitDutyRow> {
-        self.unit_duties
-            .iter()
-            .filter(move |d| d.unit_id == unit_id)
+    /// Positions of the posts of a unit.
+    pub fn posts_of_unit(&self, unit_id: &str) -> Vec<usize> {
+        (0..self.posts.len())
+            .filter(|&i| self.posts[i].unit_id == unit_id)
+            .collect()
     }
 
-    /// The unit duties derived from a main duty.
-    pub fn unit_duties_of_main_duty<'a>(
-        &'a self,
-        duty_id: &'a str,
-    ) -> impl Iterator<Item = &'a UnitDutyRow> {
-        self.unit_duties
-            .iter()
-            .filter(move |d| d.main_duty_id == duty_id)
+    /// Positions of the posts that hold a task.
+    pub fn posts_of_task(&self, task_id: &str) -> &[usize] {
+        self.posts_by_task.get(task_id).map_or(&[], Vec::as_slice)
     }
 
-    /// The tasks split from a unit duty.
-    pub fn tasks_of_unit_duty<'a>(
-        &'a self,
-        unit_duty_id: &'a str,
-    ) -> impl Iterator<Item = &'a TaskRow> {
-        self.tasks
-            .iter()
-            .filter(move |t| t.unit_duty_id == unit_duty_id)
-    }
-
-    /// The tasks a unit holds.
-    pub fn tasks_of_unit<'a>(&'a self, unit_id: &'a str) -> impl Iterator<Item = &'a TaskRow> {
-        self.tasks.iter().filter(move |t| t.unit_id == unit_id)
-    }
-
-    /// The posts of a unit.
-    pub fn posts_of_unit<'a>(&'a self, unit_id: &'a str) -> impl Iterator<Item = &'a PostRow> {
-        self.posts.iter().filter(move |p| p.unit_id == unit_id)
-    }
-
-    /// The posts that hold a task.
-    pub fn posts_of_task<'a>(&'a self, task_id: &str) -> impl Iterator<Item = &'a PostRow> {
-        self.posts_by_task
-            .get(task_id)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.posts[i])
-    }
-
-    /// The tasks a post holds.
-    pub fn tasks_of_post<'a>(&'a self, post_id: &str) -> impl Iterator<Item = &'a TaskRow> {
-        self.tasks_by_post
-            .get(post_id)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.tasks[i])
+    /// Positions of the tasks a post holds.
+    pub fn tasks_of_post(&self, post_id: &str) -> &[usize] {
+        self.tasks_by_post.get(post_id).map_or(&[], Vec::as_slice)
     }
 
     /// What is not yet decomposed ("two full decompositions").
@@ -308,88 +340,114 @@ impl DepartmentStructure {
     }
 }
 
-const DEPARTMENT_COLUMNS: &str =
-    "department_id, name, division_code, level, sector, kind, staffing, established_at, updated_at";
-
-/// Every department, in the order they were established.
-pub async fn departments(pool: &PgPool) -> Result<Vec<DepartmentRow>, StoreError> {
-    let rows = sqlx::query_as::<_, DepartmentRow>(&format!(
-        "SELECT {DEPARTMENT_COLUMNS} FROM duty_list_departments ORDER BY ordinal"
-    ))
+/// Every department in force at `as_of`, in the order they were established.
+pub async fn departments(pool: &PgPool, as_of: AsOf) -> Result<Vec<DepartmentRow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT v.department_id, v.data, \
+                (SELECT min(lower(w.valid)) FROM duty_list_versions w \
+                  WHERE w.department_id = v.department_id AND w.kind = 'department' AND w.known @> $2) AS established_at \
+         FROM duty_list_versions v \
+         WHERE v.kind = 'department' AND v.valid @> $1 AND v.known @> $2 \
+         ORDER BY established_at, v.department_id",
+    )
+    .bind(as_of.valid_at)
+    .bind(as_of.known_at)
     .fetch_all(pool)
     .await?;
-    Ok(rows)
+    rows.iter()
+        .map(|r| {
+            let data: Value = r.try_get("data")?;
+            Ok(department_row(
+                r.try_get("department_id")?,
+                &data,
+                r.try_get("established_at")?,
+            ))
+        })
+        .collect()
 }
 
-/// One department, if established.
-pub async fn department(pool: &PgPool, id: &str) -> Result<Option<DepartmentRow>, StoreError> {
-    let row = sqlx::query_as::<_, DepartmentRow>(&format!(
-        "SELECT {DEPARTMENT_COLUMNS} FROM duty_list_departments WHERE department_id = $1"
-    ))
+/// One department's structure at `as_of`, or `None` if it was not in force then (as known
+/// then).
+pub async fn structure(
+    pool: &PgPool,
+    id: &str,
+    as_of: AsOf,
+) -> Result<Option<DepartmentStructure>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT kind, entity_id, data FROM duty_list_versions \
+         WHERE department_id = $1 AND valid @> $2 AND known @> $3 \
+         ORDER BY ordinal, entity_id",
+    )
     .bind(id)
-    .fetch_optional(pool)
+    .bind(as_of.valid_at)
+    .bind(as_of.known_at)
+    .fetch_all(pool)
     .await?;
-    Ok(row)
-}
-
-/// One department's whole structure, read in a single repeatable-read snapshot.
-pub async fn structure(pool: &PgPool, id: &str) -> Result<Option<DepartmentStructure>, StoreError> {
-    let mut conn = pool.acquire().await?;
-    let mut tx = conn.begin().await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .execute(&mut *tx)
-        .await?;
-    let Some(department) = sqlx::query_as::<_, DepartmentRow>(&format!(
-        "SELECT {DEPARTMENT_COLUMNS} FROM duty_list_departments WHERE department_id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(&mut *tx)
-    .await?
-    else {
+    let mut department = None;
+    let mut main_duties = Vec::new();
+    let mut units = Vec::new();
+    let mut unit_duties = Vec::new();
+    let mut tasks = Vec::new();
+    let mut posts = Vec::new();
+    let mut assignments = Vec::new();
+    for row in &rows {
+        let kind: String = row.try_get("kind")?;
+        let eid: String = row.try_get("entity_id")?;
+        let v: Value = row.try_get("data")?;
+        match Kind::parse(&kind) {
+            Some(Kind::Department) => department = Some(v),
+            Some(Kind::MainDuty) => main_duties.push(MainDutyRow {
+                duty_id: eid,
+                text: s(&v, "text"),
+            }),
+            Some(Kind::Unit) => units.push(UnitRow {
+                unit_id: eid,
+                name: s(&v, "name"),
+                staffing: oi(&v, "staffing"),
+            }),
+            Some(Kind::UnitDuty) => unit_duties.push(UnitDutyRow {
+                unit_duty_id: eid,
+                main_duty_id: s(&v, "mainDutyId"),
+                unit_id: s(&v, "unitId"),
+                text: s(&v, "text"),
+            }),
+            Some(Kind::Task) => tasks.push(TaskRow {
+                task_id: eid,
+                unit_duty_id: s(&v, "unitDutyId"),
+                unit_id: s(&v, "unitId"),
+                name: s(&v, "name"),
+                scope: os(&v, "scope"),
+                procedure: os(&v, "procedure"),
+                time_limit_days: oi(&v, "timeLimitDays"),
+                time_limit_kind: os(&v, "timeLimitKind"),
+                standard: os(&v, "standard"),
+                strict_policy_standard: b(&v, "strictPolicyStandard"),
+                wide_discretion: b(&v, "wideDiscretion"),
+                integrity_risk: b(&v, "integrityRisk"),
+            }),
+            Some(Kind::Post) => posts.push(PostRow {
+                post_id: eid,
+                unit_id: s(&v, "unitId"),
+                name: s(&v, "name"),
+            }),
+            Some(Kind::Assignment) => assignments.push((s(&v, "taskId"), s(&v, "postId"))),
+            None => {}
+        }
+    }
+    let Some(department) = department else {
         return Ok(None);
     };
-    let main_duties = sqlx::query_as::<_, MainDutyRow>(
-        "SELECT duty_id, text FROM duty_list_main_duties WHERE department_id = $1 ORDER BY ordinal",
+    let established_at: Option<DateTime<Utc>> = sqlx::query_scalar(
+        "SELECT min(lower(valid)) FROM duty_list_versions \
+         WHERE department_id = $1 AND kind = 'department' AND known @> $2",
     )
     .bind(id)
-    .fetch_all(&mut *tx)
+    .bind(as_of.known_at)
+    .fetch_one(pool)
     .await?;
-    let units = sqlx::query_as::<_, UnitRow>(
-        "SELECT unit_id, name, staffing FROM duty_list_units WHERE department_id = $1 ORDER BY ordinal",
-    )
-    .bind(id)
-    .fetch_all(&mut *tx)
-    .await?;
-    let unit_duties = sqlx::query_as::<_, UnitDutyRow>(
-        "SELECT unit_duty_id, main_duty_id, unit_id, text FROM duty_list_unit_duties \
-         WHERE department_id = $1 ORDER BY ordinal",
-    )
-    .bind(id)
-    .fetch_all(&mut *tx)
-    .await?;
-    let tasks = sqlx::query_as::<_, TaskRow>(
-        "SELECT task_id, unit_duty_id, unit_id, name, scope, procedure, time_limit_days, time_limit_kind, \
-         standard, strict_policy_standard, wide_discretion, integrity_risk \
-         FROM duty_list_tasks WHERE department_id = $1 ORDER BY ordinal",
-    )
-    .bind(id)
-    .fetch_all(&mut *tx)
-    .await?;
-    let posts = sqlx::query_as::<_, PostRow>(
-        "SELECT post_id, unit_id, name FROM duty_list_posts WHERE department_id = $1 ORDER BY ordinal",
-    )
-    .bind(id)
-    .fetch_all(&mut *tx)
-    .await?;
-    let assignments = sqlx::query_as::<_, (String, String)>(
-        "SELECT task_id, post_id FROM duty_list_assignments WHERE department_id = $1 ORDER BY ordinal",
-    )
-    .bind(id)
-    .fetch_all(&mut *tx)
-    .await?;
-    tx.commit().await?;
     Ok(Some(DepartmentStructure::new(
-        department,
+        as_of,
+        department_row(id.to_owned(), &department, established_at),
         main_duties,
         units,
         unit_duties,

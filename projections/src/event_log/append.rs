@@ -9,10 +9,11 @@
 
 use std::time::Duration;
 
-use cqrs_es::event_sink::EventSink;
+use chrono::{DateTime, Utc};
 use cqrs_es::persist::PersistedEventRepository;
 use cqrs_es::{Aggregate, DomainEvent};
 use dutyledger_domain::metadata::CommandMetadata;
+use dutyledger_domain::timeline::{self, Decide, Temporal};
 use postgres_es::PostgresEventRepository;
 use sqlx::{PgPool, Row};
 
@@ -60,6 +61,8 @@ pub struct Executed {
     pub events_replayed: usize,
     /// The stream's sequence after the command.
     pub sequence: usize,
+    /// When the appended events take effect (valid time), as stored.
+    pub effective_at: Option<DateTime<Utc>>,
 }
 
 /// The event store: loads aggregates and appends the events of their commands.
@@ -104,9 +107,14 @@ impl EventStore {
         PostgresEventRepository::new(self.pool.clone())
     }
 
-    /// Loads an aggregate: its latest snapshot, then the events after it. A snapshot that no
-    /// longer deserialises (the state's shape changed) is ignored and the stream replayed.
-    pub async fn load<A: Aggregate>(&self, aggregate_id: &str) -> Result<Loaded<A>, StoreError> {
+    /// Loads an aggregate: its latest snapshot, then the events after it, folded in valid-time
+    /// order. If an event after the snapshot is backdated relative to what the snapshot holds,
+    /// the whole stream is replayed in valid-time order instead. A snapshot that no longer
+    /// deserialises (the state's shape changed) is ignored and the stream replayed.
+    pub async fn load<A>(&self, aggregate_id: &str) -> Result<Loaded<A>, StoreError>
+    where
+        A: Aggregate + Decide<Event = <A as Aggregate>::Event> + Temporal,
+    {
         let repo = self.repo();
         let snapshot = repo.get_snapshot::<A>(aggregate_id).await?;
         let (mut aggregate, snapshot_sequence, snapshot_number) = match snapshot {
@@ -119,20 +127,43 @@ impl EventStore {
             },
             None => (A::default(), 0, 0),
         };
-        let events = repo
-            .get_last_events::<A>(aggregate_id, snapshot_sequence)
-            .await?;
+        let mut conn = self.pool.acquire().await?;
+        let events = super::read_timed::<A>(&mut conn, aggregate_id, snapshot_sequence).await?;
         let events_replayed = events.len();
+        let mut running = aggregate.max_effective();
+        let in_order = events.iter().all(|e| {
+            let ok = running.is_none_or(|m| e.effective_at >= m);
+            running = Some(running.map_or(e.effective_at, |m| m.max(e.effective_at)));
+            ok
+        });
+        if !in_order {
+            tracing::debug!(
+                aggregate_type = A::TYPE,
+                aggregate_id,
+                "backdated events since the snapshot: replaying in valid time"
+            );
+            let mut history = super::read_timed::<A>(&mut conn, aggregate_id, 0).await?;
+            let sequence = history.last().map_or(0, |e| e.sequence as usize);
+            let events_replayed = history.len();
+            timeline::sort(&mut history);
+            let mut aggregate = A::default();
+            for e in history {
+                aggregate.note_effective(e.effective_at);
+                Decide::evolve(&mut aggregate, e.event);
+            }
+            return Ok(Loaded {
+                aggregate,
+                sequence,
+                snapshot_sequence,
+                snapshot_number,
+                events_replayed,
+            });
+        }
         let mut sequence = snapshot_sequence;
-        for event in events {
-            let payload: A::Event =
-                serde_json::from_value(event.payload).map_err(|e| StoreError::UnreadableEvent {
-                    event_type: event.event_type.clone(),
-                    event_version: event.event_version.clone(),
-                    reason: e.to_string(),
-                })?;
-            aggregate.apply(payload);
-            sequence = event.sequence;
+        for e in events {
+            aggregate.note_effective(e.effective_at);
+            Decide::evolve(&mut aggregate, e.event);
+            sequence = e.sequence as usize;
         }
         Ok(Loaded {
             aggregate,
@@ -143,60 +174,78 @@ impl EventStore {
         })
     }
 
-    /// Executes a command: loads the aggregate, lets it decide, and appends its events (and a
-    /// snapshot when due) in one transaction. Retries from a fresh load when another writer
-    /// appended to the stream meanwhile. Nothing is written when the aggregate refuses.
+    /// Executes a command at its effective time (the metadata's, else now): loads the
+    /// aggregate, decides, and appends the events (and a snapshot when due) in one transaction.
+    /// A command effective before the latest recorded effective time (a backdated correction,
+    /// or a change while future-dated events wait) is decided against the state in force at its
+    /// time and checked against every later event ([`timeline::decide_at`]). Retries from a
+    /// fresh load when another writer appended to the stream meanwhile. Nothing is written when
+    /// the aggregate refuses.
     #[tracing::instrument(skip_all, fields(aggregate_type = A::TYPE, aggregate_id))]
     pub async fn execute<A>(
         &self,
         aggregate_id: &str,
-        command: A::Command,
-        services: &A::Services,
+        command: <A as Aggregate>::Command,
         metadata: &CommandMetadata,
-    ) -> Result<Executed, CommandError<A::Error>>
+    ) -> Result<Executed, CommandError<<A as Aggregate>::Error>>
     where
-        A: Aggregate,
-        A::Command: Clone,
+        A: Aggregate
+            + Decide<
+                Command = <A as Aggregate>::Command,
+                Event = <A as Aggregate>::Event,
+                Error = <A as Aggregate>::Error,
+            > + Temporal,
+        <A as Aggregate>::Command: Clone,
     {
+        let at = metadata.effective_at.unwrap_or_else(Utc::now);
         let metadata = serde_json::to_value(metadata.to_map()).map_err(StoreError::from)?;
         for attempt in 0..MAX_ATTEMPTS {
             let loaded = self.load::<A>(aggregate_id).await?;
-            let mut aggregate = loaded.aggregate;
-            let sink = EventSink::<A>::default();
-            aggregate
-                .handle(command.clone(), services, &sink)
-                .await
-                .map_err(CommandError::Rejected)?;
-            let events = sink.collect().await;
+            let backdated = loaded.aggregate.max_effective().is_some_and(|m| at < m);
+            let (events, state) = if backdated {
+                let mut conn = self.pool.acquire().await.map_err(StoreError::from)?;
+                let history = super::read_timed::<A>(&mut conn, aggregate_id, 0).await?;
+                drop(conn);
+                timeline::decide_at::<A>(&history, command.clone(), at)
+                    .map_err(CommandError::Rejected)?
+            } else {
+                let mut state = loaded.aggregate;
+                let events =
+                    Decide::decide(&state, command.clone()).map_err(CommandError::Rejected)?;
+                for e in &events {
+                    Decide::evolve(&mut state, e.clone());
+                }
+                (events, state)
+            };
             if events.is_empty() {
                 return Ok(Executed {
                     events: 0,
                     cursor: None,
                     events_replayed: loaded.events_replayed,
                     sequence: loaded.sequence,
+                    effective_at: None,
                 });
             }
             let new_sequence = loaded.sequence + events.len();
-            let snapshot = (new_sequence - loaded.snapshot_sequence >= self.snapshot_every)
-                .then(|| serde_json::to_value(&aggregate))
-                .transpose()
-                .map_err(StoreError::from)?;
+            let snapshot_due =
+                backdated || new_sequence - loaded.snapshot_sequence >= self.snapshot_every;
             match self
                 .append::<A>(
                     aggregate_id,
                     loaded.sequence,
                     &events,
                     &metadata,
-                    snapshot.map(|s| (s, loaded.snapshot_number + 1)),
+                    snapshot_due.then_some((state, loaded.snapshot_number + 1)),
                 )
                 .await
             {
-                Ok(cursor) => {
+                Ok((cursor, effective_at)) => {
                     return Ok(Executed {
                         events: events.len(),
                         cursor: Some(cursor),
                         events_replayed: loaded.events_replayed,
                         sequence: new_sequence,
+                        effective_at: Some(effective_at),
                     })
                 }
                 Err(e) if e.is_unique_violation() => {
@@ -211,14 +260,14 @@ impl EventStore {
 
     /// Appends events after `last_sequence` (failing with a unique violation if the stream has
     /// moved on), and the snapshot if given, in one transaction. Returns the last event's cursor.
-    async fn append<A: Aggregate>(
+    async fn append<A: Aggregate + Temporal>(
         &self,
         aggregate_id: &str,
         last_sequence: usize,
-        events: &[A::Event],
+        events: &[<A as Aggregate>::Event],
         metadata: &serde_json::Value,
-        snapshot: Option<(serde_json::Value, usize)>,
-    ) -> Result<Cursor, StoreError> {
+        snapshot: Option<(A, usize)>,
+    ) -> Result<(Cursor, DateTime<Utc>), StoreError> {
         let mut sequences = Vec::with_capacity(events.len());
         let mut types = Vec::with_capacity(events.len());
         let mut versions = Vec::with_capacity(events.len());
@@ -235,7 +284,7 @@ impl EventStore {
              SELECT $1, $2, u.s, u.t, u.v, u.p, $7 \
              FROM UNNEST($3::bigint[], $4::text[], $5::text[], $6::jsonb[]) WITH ORDINALITY AS u(s, t, v, p, n) \
              ORDER BY u.n \
-             RETURNING transaction_id::text AS txid, position",
+             RETURNING transaction_id::text AS txid, position, effective_at",
         )
         .bind(A::TYPE)
         .bind(aggregate_id)
@@ -247,7 +296,10 @@ impl EventStore {
         .fetch_all(&mut *tx)
         .await?;
         let mut last = Cursor::START;
+        let mut effective: Option<DateTime<Utc>> = None;
         for row in &rows {
+            let at: DateTime<Utc> = row.try_get("effective_at")?;
+            effective = Some(effective.map_or(at, |e| e.max(at)));
             let txid: String = row.try_get("txid")?;
             let cursor = Cursor::new(
                 txid.parse().map_err(|_| StoreError::InvalidCursor)?,
@@ -255,7 +307,10 @@ impl EventStore {
             );
             last = last.max(cursor);
         }
-        if let Some((state, number)) = snapshot {
+        let effective = effective.ok_or(StoreError::Conflict)?;
+        if let Some((mut state, number)) = snapshot {
+            state.note_effective(effective);
+            let state = serde_json::to_value(&state)?;
             sqlx::query(
                 "INSERT INTO snapshots (aggregate_type, aggregate_id, last_sequence, current_snapshot, payload) \
                  VALUES ($1, $2, $3, $4, $5) \
@@ -273,6 +328,6 @@ impl EventStore {
             .await?;
         }
         tx.commit().await?;
-        Ok(last)
+        Ok((last, effective))
     }
 }

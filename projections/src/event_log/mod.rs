@@ -13,6 +13,7 @@ pub use append::{CommandError, EventStore, Executed, Loaded};
 pub use cursor::Cursor;
 
 use chrono::{DateTime, Utc};
+use dutyledger_domain::timeline::Timed;
 use serde_json::Value;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
@@ -53,7 +54,7 @@ impl StoredEvent {
         self.metadata.get(key).and_then(Value::as_str)
     }
 
-    fn from_row(row: &PgRow) -> Result<Self, StoreError> {
+    pub(crate) fn from_row(row: &PgRow) -> Result<Self, StoreError> {
         let txid: String = row.try_get("txid")?;
         let txid: i64 = txid.parse().map_err(|_| StoreError::InvalidCursor)?;
         Ok(Self {
@@ -113,6 +114,41 @@ pub async fn held_back(conn: &mut PgConnection, after: Option<Cursor>) -> Result
     .fetch_one(&mut *conn)
     .await?;
     Ok(held)
+}
+
+/// The events of one stream after `after_sequence`, decoded, with their effective times, in
+/// stream order.
+pub async fn read_timed<A: cqrs_es::Aggregate>(
+    conn: &mut PgConnection,
+    aggregate_id: &str,
+    after_sequence: usize,
+) -> Result<Vec<Timed<A::Event>>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT sequence, effective_at, event_type, event_version, payload FROM events \
+         WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence > $3 ORDER BY sequence",
+    )
+    .bind(A::TYPE)
+    .bind(aggregate_id)
+    .bind(after_sequence as i64)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let payload: serde_json::Value = row.try_get("payload")?;
+            let event =
+                serde_json::from_value(payload).map_err(|e| StoreError::UnreadableEvent {
+                    event_type: row.try_get("event_type").unwrap_or_default(),
+                    event_version: row.try_get("event_version").unwrap_or_default(),
+                    reason: e.to_string(),
+                })?;
+            let sequence: i64 = row.try_get("sequence")?;
+            Ok(Timed {
+                effective_at: row.try_get("effective_at")?,
+                sequence: sequence as u64,
+                event,
+            })
+        })
+        .collect()
 }
 
 /// Every event of one stream, in stream order (for audits and tests).

@@ -1,12 +1,14 @@
 //! Input objects of the department mutations, and their parsing into domain commands.
 
 use async_graphql::{InputObject, ID};
+use chrono::{DateTime, Utc};
 use dutyledger_domain::department::{DepartmentCommand, RiskFlags, TaskDetails};
 use dutyledger_domain::values::{
     CreditCode, DivisionCode, EntityId, Headcount, Name, Text, TimeLimit,
 };
 
 use super::types::{BodyKind, DayKind, DepartmentLevel};
+use crate::app::When;
 use crate::graphql::error::{parse_field, ApiError};
 
 /// Options every command takes.
@@ -14,9 +16,42 @@ use crate::graphql::error::{parse_field, ApiError};
 pub struct CommandOptions {
     /// Why the change is made; stored with the event (required by policy for corrections).
     pub reason: Option<String>,
+    /// When the change takes effect in the world (valid time). Absent: when it is recorded.
+    /// In the past for a late or corrected record (checked against the state in force then,
+    /// and refused with `BREAKS_LATER_HISTORY` if a later recorded change would no longer be
+    /// valid); in the future for an amendment that takes effect later.
+    pub effective_at: Option<DateTime<Utc>>,
 }
 
+/// The earliest effective time accepted (the founding of the People's Republic).
+pub const EARLIEST_EFFECTIVE: &str = "1949-10-01T00:00:00Z";
+/// How far ahead an effective time may lie, in days.
+pub const MAX_DAYS_AHEAD: i64 = 20 * 366;
+
 impl CommandOptions {
+    /// The reason and effective time, checked.
+    pub fn when(&self) -> Result<When, ApiError> {
+        let effective_at = match self.effective_at {
+            None => None,
+            Some(at) => {
+                let earliest = DateTime::parse_from_rfc3339(EARLIEST_EFFECTIVE)
+                    .map(|d| d.with_timezone(&Utc))
+                    .unwrap_or(DateTime::<Utc>::MIN_UTC);
+                if at < earliest || at > Utc::now() + chrono::Duration::days(MAX_DAYS_AHEAD) {
+                    return Err(ApiError::bad_input(
+                        "effectiveAt",
+                        format!("must lie between {EARLIEST_EFFECTIVE} and 20 years from now"),
+                    ));
+                }
+                Some(at)
+            }
+        };
+        Ok(When {
+            reason: self.reason()?,
+            effective_at,
+        })
+    }
+
     /// The reason, checked (at most 2,000 characters, no control characters).
     pub fn reason(&self) -> Result<Option<String>, ApiError> {
         match &self.reason {
@@ -424,7 +459,7 @@ pub(super) struct Parsed {
     pub department: CreditCode,
     pub command: DepartmentCommand,
     pub entity: Option<EntityId>,
-    pub reason: Option<String>,
+    pub when: When,
 }
 
 fn parsed(
@@ -437,7 +472,7 @@ fn parsed(
         department: department_id(department)?,
         command,
         entity,
-        reason: options.reason()?,
+        when: options.when()?,
     })
 }
 

@@ -2,9 +2,10 @@
 //! the read models show its effect (or the bounded wait ran out, see `projected`).
 
 use async_graphql::{Context, Object, ID};
+use chrono::{DateTime, Utc};
 use dutyledger_domain::values::CreditCode;
 use dutyledger_domain::values::EntityId;
-use dutyledger_projections::duty_list;
+use dutyledger_projections::duty_list::{self, AsOf};
 
 use super::inputs::*;
 use super::types::Department;
@@ -46,6 +47,11 @@ impl CommandResult {
         self.outcome.cursor.map(|c| c.to_string())
     }
 
+    /// When the command's events take effect (valid time), as stored (null if none).
+    async fn effective_at(&self) -> Option<DateTime<Utc>> {
+        self.outcome.effective_at
+    }
+
     /// Whether the read models already show the command's effect (false only if the projector
     /// did not catch up within the server's wait).
     async fn projected(&self) -> bool {
@@ -56,7 +62,7 @@ impl CommandResult {
     async fn department(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Department>> {
         let app = ctx.data::<AppState>()?;
         let rc = ctx.data::<RequestContext>()?;
-        let s = duty_list::structure(&app.pool, self.department_id.as_str())
+        let s = duty_list::structure(&app.pool, self.department_id.as_str(), AsOf::now())
             .await
             .map_err(|e| ApiError::from_store(e, &rc.request_id))?;
         Ok(s.map(Department::from_structure))
@@ -80,12 +86,12 @@ async fn run(
         department,
         command,
         entity,
-        reason,
+        when,
     } = parsed?;
     authorize(&rc.actor, Access::WriteStructure(&department))?;
     let outcome = app
         .commands
-        .department(rc, &department, command, reason)
+        .department(rc, &department, command, when)
         .await?;
     Ok(CommandResult {
         department_id: department,
@@ -111,7 +117,7 @@ impl StructureMutation {
                 department: id,
                 command,
                 entity: None,
-                reason: input.options.reason()?,
+                when: input.options.when()?,
             })
         });
         run(ctx, parsed).await

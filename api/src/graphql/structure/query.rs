@@ -9,6 +9,7 @@ use crate::app::AppState;
 use crate::auth::policy::{authorize, department_scope, Access};
 use crate::context::RequestContext;
 use crate::graphql::error::{parse_field, ApiError};
+use crate::graphql::time::AsOfInput;
 
 /// Queries of the duty-task list.
 #[derive(Default, Debug)]
@@ -16,40 +17,55 @@ pub struct StructureQuery;
 
 #[Object]
 impl StructureQuery {
-    /// Every department, in the order they were established.
-    async fn departments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Department>> {
+    /// Every department in force at `asOf` (default: now), in the order they were established.
+    async fn departments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The point in valid and transaction time to answer for.")] as_of: Option<
+            AsOfInput,
+        >,
+    ) -> async_graphql::Result<Vec<Department>> {
         let app = ctx.data::<AppState>()?;
         let rc = ctx.data::<RequestContext>()?;
         authorize(&rc.actor, Access::ListDepartments)?;
         let scope = department_scope(&rc.actor);
-        let rows = duty_list::departments(&app.pool)
+        let as_of = AsOfInput::resolve(as_of)?;
+        let rows = duty_list::departments(&app.pool, as_of)
             .await
             .map_err(|e| ApiError::from_store(e, &rc.request_id))?;
         Ok(rows
             .into_iter()
             .filter(|r| scope.includes(&r.department_id))
-            .map(Department::from_row)
+            .map(|r| Department::from_row(r, as_of))
             .collect())
     }
 
-    /// One department by its unified social credit code. A malformed code is a
-    /// `BAD_USER_INPUT` error; an unknown one a `NOT_FOUND` error (and `null`).
+    /// One department by its unified social credit code, as in force at `asOf` (default:
+    /// now). A malformed code is a `BAD_USER_INPUT` error; a department unknown (or not in force
+    /// at that point) a `NOT_FOUND` error (and `null`).
     async fn department(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The department's 18-character unified social credit code.")] id: ID,
+        #[graphql(desc = "The point in valid and transaction time to answer for.")] as_of: Option<
+            AsOfInput,
+        >,
     ) -> async_graphql::Result<Option<Department>> {
         let app = ctx.data::<AppState>()?;
         let rc = ctx.data::<RequestContext>()?;
         let code = parse_field("id", CreditCode::parse(&id))?;
         authorize(&rc.actor, Access::ReadDepartment(&code))?;
-        let structure = duty_list::structure(&app.pool, code.as_str())
+        let as_of = AsOfInput::resolve(as_of)?;
+        let structure = duty_list::structure(&app.pool, code.as_str(), as_of)
             .await
             .map_err(|e| ApiError::from_store(e, &rc.request_id))?;
         match structure {
             Some(s) => Ok(Some(Department::from_structure(s))),
             None => Err(ApiError::NotFound {
-                message: format!("department {code} not found"),
+                message: format!(
+                    "department {code} not found (at validAt {}, knownAt {})",
+                    as_of.valid_at, as_of.known_at
+                ),
                 rule: Some("DEPARTMENT_NOT_FOUND"),
             }
             .into()),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use dutyledger_domain::values;
-use dutyledger_projections::duty_list::{self, DepartmentRow, DepartmentStructure};
+use dutyledger_projections::duty_list::{self, AsOf, DepartmentRow, DepartmentStructure, Kind};
 use tokio::sync::OnceCell;
 
 use crate::app::AppState;
@@ -58,6 +58,15 @@ fn parse_stored<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
     serde_json::from_value(serde_json::Value::String(text.to_owned())).ok()
 }
 
+/// A point in both times.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct AsOfPoint {
+    /// Valid time: the state in force at this instant.
+    pub valid_at: DateTime<Utc>,
+    /// Transaction time: as the log knew it at this instant.
+    pub known_at: DateTime<Utc>,
+}
+
 /// A task's time limit (时限).
 #[derive(SimpleObject, Clone, Debug)]
 pub struct TimeLimit {
@@ -83,14 +92,16 @@ pub struct RiskFlags {
 #[derive(Clone, Debug)]
 pub struct Department {
     row: Arc<DepartmentRow>,
+    as_of: AsOf,
     structure: Arc<OnceCell<Arc<DepartmentStructure>>>,
 }
 
 impl Department {
-    /// A department from its listing row; the structure is read when first needed.
-    pub fn from_row(row: DepartmentRow) -> Self {
+    /// A department from its listing row at `as_of`; the structure is read when first needed.
+    pub fn from_row(row: DepartmentRow, as_of: AsOf) -> Self {
         Self {
             row: Arc::new(row),
+            as_of,
             structure: Arc::new(OnceCell::new()),
         }
     }
@@ -98,9 +109,11 @@ impl Department {
     /// A department whose structure is already read.
     pub fn from_structure(structure: DepartmentStructure) -> Self {
         let row = Arc::new(structure.department.clone());
+        let as_of = structure.as_of;
         let cell = OnceCell::new_with(Some(Arc::new(structure)));
         Self {
             row,
+            as_of,
             structure: Arc::new(cell),
         }
     }
@@ -114,7 +127,7 @@ impl Department {
             .get_or_try_init(|| async {
                 let app = ctx.data::<AppState>()?;
                 let rc = ctx.data::<RequestContext>()?;
-                let s = duty_list::structure(&app.pool, &self.row.department_id)
+                let s = duty_list::structure(&app.pool, &self.row.department_id, self.as_of)
                     .await
                     .map_err(|e| ApiError::from_store(e, &rc.request_id))?
                     .ok_or_else(|| ApiError::NotFound {
@@ -167,14 +180,17 @@ impl Department {
         self.row.staffing
     }
 
-    /// When it was established (valid time).
-    async fn established_at(&self) -> DateTime<Utc> {
+    /// When it was established (valid time), as known at the query's `knownAt`.
+    async fn established_at(&self) -> Option<DateTime<Utc>> {
         self.row.established_at
     }
 
-    /// When its list last changed (transaction time).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.row.updated_at
+    /// The point in time this view shows: in force at `validAt`, as known at `knownAt`.
+    async fn as_of(&self) -> AsOfPoint {
+        AsOfPoint {
+            valid_at: self.as_of.valid_at,
+            known_at: self.as_of.known_at,
+        }
     }
 
     /// Its main duties (主要职责), in the order they were defined.
@@ -194,10 +210,7 @@ impl Department {
     /// One internal unit by id (null if the department has no such unit).
     async fn unit(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Unit>> {
         let s = self.structure(ctx).await?;
-        Ok(s.units
-            .iter()
-            .position(|u| u.unit_id == *id)
-            .map(|i| Unit::new(&s, i)))
+        Ok(s.position(Kind::Unit, &id).map(|i| Unit::new(&s, i)))
     }
 
     /// All unit duties (内设机构职责) of the department.
@@ -229,14 +242,12 @@ impl Department {
         };
         Ok(Coverage {
             main_duties: pick(&c.main_duties_without_unit_duties, &|id| {
-                s.main_duties.iter().position(|d| d.duty_id == id)
+                s.position(Kind::MainDuty, id)
             }),
             unit_duties: pick(&c.unit_duties_without_tasks, &|id| {
-                s.unit_duties.iter().position(|d| d.unit_duty_id == id)
+                s.position(Kind::UnitDuty, id)
             }),
-            tasks: pick(&c.tasks_without_posts, &|id| {
-                s.tasks.iter().position(|t| t.task_id == id)
-            }),
+            tasks: pick(&c.tasks_without_posts, &|id| s.position(Kind::Task, id)),
             s,
         })
     }
@@ -338,22 +349,15 @@ node!(Task);
 node!(Post);
 
 fn unit_by_id(s: &Arc<DepartmentStructure>, id: &str) -> Option<Unit> {
-    s.units
-        .iter()
-        .position(|u| u.unit_id == id)
-        .map(|i| Unit::new(s, i))
+    s.position(Kind::Unit, id).map(|i| Unit::new(s, i))
 }
 
-fn unit_duty_index(s: &DepartmentStructure, id: &str) -> Option<usize> {
-    s.unit_duties.iter().position(|d| d.unit_duty_id == id)
-}
-
-fn task_index(s: &DepartmentStructure, id: &str) -> Option<usize> {
-    s.tasks.iter().position(|t| t.task_id == id)
-}
-
-fn post_index(s: &DepartmentStructure, id: &str) -> Option<usize> {
-    s.posts.iter().position(|p| p.post_id == id)
+fn nodes<T>(
+    s: &Arc<DepartmentStructure>,
+    positions: &[usize],
+    make: fn(&Arc<DepartmentStructure>, usize) -> T,
+) -> Vec<T> {
+    positions.iter().map(|&i| make(s, i)).collect()
 }
 
 /// A main duty (主要职责) of a department.
@@ -372,11 +376,7 @@ impl MainDuty {
     /// The unit duties derived from it.
     async fn unit_duties(&self) -> Vec<UnitDuty> {
         let id = &self.s.main_duties[self.i].duty_id;
-        self.s
-            .unit_duties_of_main_duty(id)
-            .filter_map(|d| unit_duty_index(&self.s, &d.unit_duty_id))
-            .map(|i| UnitDuty::new(&self.s, i))
-            .collect()
+        nodes(&self.s, &self.s.unit_duties_of_main_duty(id), UnitDuty::new)
     }
 }
 
@@ -401,31 +401,19 @@ impl Unit {
     /// The unit duties it holds.
     async fn duties(&self) -> Vec<UnitDuty> {
         let id = &self.s.units[self.i].unit_id;
-        self.s
-            .unit_duties_of_unit(id)
-            .filter_map(|d| unit_duty_index(&self.s, &d.unit_duty_id))
-            .map(|i| UnitDuty::new(&self.s, i))
-            .collect()
+        nodes(&self.s, &self.s.unit_duties_of_unit(id), UnitDuty::new)
     }
 
     /// The tasks it holds (through its unit duties).
     async fn tasks(&self) -> Vec<Task> {
         let id = &self.s.units[self.i].unit_id;
-        self.s
-            .tasks_of_unit(id)
-            .filter_map(|t| task_index(&self.s, &t.task_id))
-            .map(|i| Task::new(&self.s, i))
-            .collect()
+        nodes(&self.s, &self.s.tasks_of_unit(id), Task::new)
     }
 
     /// Its posts.
     async fn posts(&self) -> Vec<Post> {
         let id = &self.s.units[self.i].unit_id;
-        self.s
-            .posts_of_unit(id)
-            .filter_map(|p| post_index(&self.s, &p.post_id))
-            .map(|i| Post::new(&self.s, i))
-            .collect()
+        nodes(&self.s, &self.s.posts_of_unit(id), Post::new)
     }
 }
 
@@ -446,9 +434,7 @@ impl UnitDuty {
     async fn main_duty(&self) -> Option<MainDuty> {
         let id = &self.s.unit_duties[self.i].main_duty_id;
         self.s
-            .main_duties
-            .iter()
-            .position(|d| d.duty_id == *id)
+            .position(Kind::MainDuty, id)
             .map(|i| MainDuty::new(&self.s, i))
     }
 
@@ -460,11 +446,7 @@ impl UnitDuty {
     /// The work tasks split from it.
     async fn tasks(&self) -> Vec<Task> {
         let id = &self.s.unit_duties[self.i].unit_duty_id;
-        self.s
-            .tasks_of_unit_duty(id)
-            .filter_map(|t| task_index(&self.s, &t.task_id))
-            .map(|i| Task::new(&self.s, i))
-            .collect()
+        nodes(&self.s, &self.s.tasks_of_unit_duty(id), Task::new)
     }
 }
 
@@ -525,7 +507,8 @@ impl Task {
 
     /// The unit duty it is split from.
     async fn unit_duty(&self) -> Option<UnitDuty> {
-        unit_duty_index(&self.s, &self.s.tasks[self.i].unit_duty_id)
+        self.s
+            .position(Kind::UnitDuty, &self.s.tasks[self.i].unit_duty_id)
             .map(|i| UnitDuty::new(&self.s, i))
     }
 
@@ -537,11 +520,7 @@ impl Task {
     /// The posts that hold it.
     async fn posts(&self) -> Vec<Post> {
         let id = &self.s.tasks[self.i].task_id;
-        self.s
-            .posts_of_task(id)
-            .filter_map(|p| post_index(&self.s, &p.post_id))
-            .map(|i| Post::new(&self.s, i))
-            .collect()
+        nodes(&self.s, self.s.posts_of_task(id), Post::new)
     }
 }
 
@@ -566,10 +545,6 @@ impl Post {
     /// The tasks it holds.
     async fn tasks(&self) -> Vec<Task> {
         let id = &self.s.posts[self.i].post_id;
-        self.s
-            .tasks_of_post(id)
-            .filter_map(|t| task_index(&self.s, &t.task_id))
-            .map(|i| Task::new(&self.s, i))
-            .collect()
+        nodes(&self.s, self.s.tasks_of_post(id), Task::new)
     }
 }
