@@ -34,6 +34,9 @@ pub enum ApiError {
         message: String,
         /// The rule broken, e.g. `UNIT_HOLDS_POSTS`.
         rule: &'static str,
+        /// For `BREAKS_LATER_HISTORY`: the later event that would break
+        /// (`{eventType, effectiveAt, rule}`).
+        breaks: Option<serde_json::Value>,
     },
     /// The actor may not do this (`FORBIDDEN`).
     Forbidden(String),
@@ -93,6 +96,7 @@ impl ApiError {
             StoreError::Conflict => ApiError::Conflict {
                 message: error.to_string(),
                 rule: "CONCURRENT_MODIFICATION",
+                breaks: None,
             },
             StoreError::InvalidCursor => ApiError::BadInput {
                 message: "invalid cursor".into(),
@@ -123,6 +127,18 @@ impl From<DepartmentError> for ApiError {
             ErrorClass::Conflict => ApiError::Conflict {
                 message,
                 rule: e.rule(),
+                breaks: match &e {
+                    DepartmentError::BreaksLaterHistory {
+                        event_type,
+                        effective_at,
+                        cause,
+                    } => Some(serde_json::json!({
+                        "eventType": event_type,
+                        "effectiveAt": effective_at.to_rfc3339(),
+                        "rule": cause.rule(),
+                    })),
+                    _ => None,
+                },
             },
             ErrorClass::Invalid => ApiError::BadInput {
                 message,
@@ -147,10 +163,17 @@ impl From<ApiError> for async_graphql::Error {
                         ext.set("rule", *rule);
                     }
                 }
+                ApiError::Conflict { rule, breaks, .. } => {
+                    ext.set("rule", *rule);
+                    if let Some(b) = breaks {
+                        if let Ok(v) = async_graphql::Value::from_json(b.clone()) {
+                            ext.set("breaks", v);
+                        }
+                    }
+                }
                 ApiError::NotFound {
                     rule: Some(rule), ..
-                }
-                | ApiError::Conflict { rule, .. } => ext.set("rule", *rule),
+                } => ext.set("rule", *rule),
                 _ => {}
             }
         })

@@ -1,7 +1,9 @@
 //! The GraphQL schema: one module per area, merged here. Queries only read projections;
 //! mutations only execute commands.
 
+pub mod audit;
 pub mod error;
+pub mod event;
 pub mod structure;
 pub mod time;
 
@@ -11,7 +13,7 @@ use crate::app::AppState;
 
 /// All queries.
 #[derive(MergedObject, Default, Debug)]
-pub struct Query(structure::StructureQuery);
+pub struct Query(structure::StructureQuery, audit::AuditQuery);
 
 /// All mutations.
 #[derive(MergedObject, Default, Debug)]
@@ -80,12 +82,14 @@ pub fn add_code(error: &mut ServerError, request_error: bool) {
         || error.message.contains("expected") && request_error
     {
         "GRAPHQL_PARSE_FAILED"
-    } else if request_error || error.path.is_empty() {
-        "GRAPHQL_VALIDATION_FAILED"
     } else if error.message.starts_with("Failed to parse")
         || error.message.starts_with("Invalid value")
+        || error.message.starts_with("Expected input type")
     {
+        // A variable or argument value that does not fit its type.
         "BAD_USER_INPUT"
+    } else if request_error || error.path.is_empty() {
+        "GRAPHQL_VALIDATION_FAILED"
     } else {
         "INTERNAL"
     };

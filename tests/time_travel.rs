@@ -1,0 +1,318 @@
+//! The reviewer's questions through GraphQL: "as in force at E, as known at K", corrections
+//! recorded later, future-dated amendments, history and changes between two dates.
+
+use chrono::{DateTime, Duration, Utc};
+use dutyledger_tests::{credit_code, error_code, error_rule, TestApp};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+const JAN_2020: &str = "2020-01-01T00:00:00Z";
+
+async fn must(app: &TestApp, mutation: &str, input_type: &str, input: Value) -> Value {
+    let query = format!(
+        "mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ id events effectiveAt projected }} }}"
+    );
+    let r = app.gql(&query, json!({ "input": input })).await;
+    assert!(r.get("errors").is_none(), "{mutation}: {r:#}");
+    r["data"][mutation].clone()
+}
+
+async fn attempt(app: &TestApp, mutation: &str, input_type: &str, input: Value) -> Value {
+    let query =
+        format!("mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ events }} }}");
+    app.gql(&query, json!({ "input": input })).await
+}
+
+/// A department established in January 2020 with unit u1, main duty md1, unit duty ud1, task
+/// t1 and post p1 holding t1, all effective January 2020.
+async fn build(app: &TestApp) -> String {
+    let id = credit_code("60000001");
+    must(
+        app,
+        "establishDepartment",
+        "EstablishDepartmentInput",
+        json!({
+        "id": id, "name": "临沂市测试局", "divisionCode": "371300000000", "level": "CITY",
+        "sector": "测试", "kind": "GOVERNMENT_DEPARTMENT", "effectiveAt": JAN_2020}),
+    )
+    .await;
+    must(
+        app,
+        "defineMainDuty",
+        "DefineMainDutyInput",
+        json!({"departmentId": id, "dutyId": "md1", "text": "负责党建", "effectiveAt": JAN_2020}),
+    )
+    .await;
+    must(
+        app,
+        "establishUnit",
+        "EstablishUnitInput",
+        json!({"departmentId": id, "unitId": "u1", "name": "机关党委", "effectiveAt": JAN_2020}),
+    )
+    .await;
+    must(app, "assignUnitDuty", "AssignUnitDutyInput", json!({"departmentId": id, "unitDutyId": "ud1", "mainDutyId": "md1", "unitId": "u1", "text": "党建工作", "effectiveAt": JAN_2020})).await;
+    must(app, "defineTask", "DefineTaskInput", json!({"departmentId": id, "taskId": "t1", "unitDutyId": "ud1", "name": "理论学习", "effectiveAt": JAN_2020})).await;
+    must(app, "createPost", "CreatePostInput", json!({"departmentId": id, "postId": "p1", "unitId": "u1", "name": "党建岗", "effectiveAt": JAN_2020})).await;
+    must(
+        app,
+        "assignTaskToPost",
+        "TaskPostInput",
+        json!({"departmentId": id, "taskId": "t1", "postId": "p1", "effectiveAt": JAN_2020}),
+    )
+    .await;
+    id
+}
+
+async fn unit_at(app: &TestApp, id: &str, valid_at: Option<&str>, known_at: Option<&str>) -> Value {
+    let r = app
+        .gql(
+            "query($id: ID!, $asOf: AsOf) { department(id: $id, asOf: $asOf) { units { id name staffing } } }",
+            json!({ "id": id, "asOf": { "validAt": valid_at, "knownAt": known_at } }),
+        )
+        .await;
+    assert!(r.get("errors").is_none(), "{r:#}");
+    r["data"]["department"]["units"][0].clone()
+}
+
+fn iso(t: DateTime<Utc>) -> String {
+    t.to_rfc3339()
+}
+
+#[sqlx::test(migrator = "dutyledger_projections::db::MIGRATOR")]
+async fn a_correction_recorded_later_changes_only_later_knowledge(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let id = build(&app).await;
+    // Recorded now: u1's staffing is 5 from January 2021.
+    must(&app, "setUnitStaffing", "SetUnitStaffingInput", json!({"departmentId": id, "unitId": "u1", "headcount": 5, "effectiveAt": "2021-01-01T00:00:00Z"})).await;
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let between = iso(Utc::now());
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    // Recorded later: a correction, it was 6 from the same date.
+    must(&app, "setUnitStaffing", "SetUnitStaffingInput", json!({"departmentId": id, "unitId": "u1", "headcount": 6, "effectiveAt": "2021-01-01T00:00:00Z", "reason": "核对编制文件后更正"})).await;
+
+    let mid_2021 = Some("2021-06-01T00:00:00Z");
+    assert_eq!(
+        unit_at(&app, &id, mid_2021, Some(&between)).await["staffing"],
+        5,
+        "as known before the correction"
+    );
+    assert_eq!(
+        unit_at(&app, &id, mid_2021, None).await["staffing"],
+        6,
+        "as known now"
+    );
+    assert_eq!(
+        unit_at(&app, &id, Some("2020-06-01T00:00:00Z"), None).await["staffing"],
+        Value::Null,
+        "before it took effect"
+    );
+    // Before the department was established it did not exist.
+    let r = app
+        .gql("query($id: ID!) { department(id: $id, asOf: {validAt: \"2019-06-01T00:00:00Z\"}) { id } }", json!({ "id": id }))
+        .await;
+    assert_eq!(error_code(&r), Some("NOT_FOUND"));
+}
+
+#[sqlx::test(migrator = "dutyledger_projections::db::MIGRATOR")]
+async fn a_future_dated_amendment_comes_into_force_at_its_time(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let id = build(&app).await;
+    let next_month = Utc::now() + Duration::days(30);
+    let r = must(&app, "renameUnit", "RenameUnitInput", json!({"departmentId": id, "unitId": "u1", "name": "党建工作科", "effectiveAt": iso(next_month)})).await;
+    assert_eq!(r["events"], 1);
+    assert_eq!(
+        unit_at(&app, &id, None, None).await["name"],
+        "机关党委",
+        "now: not yet in force"
+    );
+    let later = iso(next_month + Duration::days(1));
+    assert_eq!(
+        unit_at(&app, &id, Some(&later), None).await["name"],
+        "党建工作科",
+        "in force after its time"
+    );
+    // A change now is checked against the future-dated one too.
+    must(
+        &app,
+        "createPost",
+        "CreatePostInput",
+        json!({"departmentId": id, "postId": "p2", "unitId": "u1", "name": "宣传岗"}),
+    )
+    .await;
+    assert_eq!(
+        unit_at(&app, &id, Some(&later), None).await["name"],
+        "党建工作科"
+    );
+}
+
+#[sqlx::test(migrator = "dutyledger_projections::db::MIGRATOR")]
+async fn a_backdated_change_that_breaks_later_history_is_refused(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let id = build(&app).await;
+    must(&app, "createPost", "CreatePostInput", json!({"departmentId": id, "postId": "p3", "unitId": "u1", "name": "纪检岗", "effectiveAt": "2021-01-01T00:00:00Z"})).await;
+    must(&app, "assignTaskToPost", "TaskPostInput", json!({"departmentId": id, "taskId": "t1", "postId": "p3", "effectiveAt": "2021-05-01T00:00:00Z"})).await;
+    let before = app.event_count().await;
+    let r = attempt(
+        &app,
+        "abolishPost",
+        "AbolishPostInput",
+        json!({"departmentId": id, "postId": "p3", "effectiveAt": "2021-03-01T00:00:00Z"}),
+    )
+    .await;
+    assert_eq!(error_code(&r), Some("CONFLICT"), "{r:#}");
+    assert_eq!(error_rule(&r), Some("BREAKS_LATER_HISTORY"));
+    let breaks = &r["errors"][0]["extensions"]["breaks"];
+    assert_eq!(breaks["eventType"], "TaskAssignedToPost");
+    assert_eq!(breaks["rule"], "POST_NOT_FOUND");
+    assert_eq!(app.event_count().await, before, "nothing written");
+    // Abolishing it before it existed is refused for the plain reason.
+    let r = attempt(
+        &app,
+        "abolishPost",
+        "AbolishPostInput",
+        json!({"departmentId": id, "postId": "p3", "effectiveAt": "2020-06-01T00:00:00Z"}),
+    )
+    .await;
+    assert_eq!(error_rule(&r), Some("POST_NOT_FOUND"));
+}
+
+#[sqlx::test(migrator = "dutyledger_projections::db::MIGRATOR")]
+async fn history_lists_every_event_that_touched_an_entity(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let id = build(&app).await;
+    must(&app, "amendTask", "AmendTaskInput", json!({"departmentId": id, "taskId": "t1", "name": "理论学习（季度）", "reason": "细化频次"})).await;
+    let q = r#"query($id: ID!, $entity: EntityRef, $first: Int, $after: String) {
+        history(departmentId: $id, entity: $entity, first: $first, after: $after) {
+          edges { cursor node { eventType actor reason recordedAt effectiveAt payload stream { sequence } } }
+          pageInfo { hasNextPage endCursor } } }"#;
+    let r = app
+        .ok(q, json!({"id": id, "entity": {"kind": "TASK", "id": "t1"}}))
+        .await;
+    let types: Vec<&str> = r["history"]["edges"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["node"]["eventType"].as_str())
+        .collect();
+    assert_eq!(types, ["TaskDefined", "TaskAssignedToPost", "TaskAmended"]);
+    let last = &r["history"]["edges"][2]["node"];
+    assert_eq!(last["reason"], "细化频次");
+    assert_eq!(last["actor"], "supervisor:test");
+    assert_eq!(
+        r["history"]["edges"][0]["node"]["effectiveAt"],
+        "2020-01-01T00:00:00+00:00"
+    );
+
+    // The unit's history includes what happened to its duties and posts.
+    let r = app
+        .ok(q, json!({"id": id, "entity": {"kind": "UNIT", "id": "u1"}}))
+        .await;
+    let types: Vec<&str> = r["history"]["edges"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["node"]["eventType"].as_str())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "UnitEstablished",
+            "UnitDutyAssigned",
+            "TaskDefined",
+            "PostCreated",
+            "TaskAmended"
+        ]
+    );
+
+    // Paging through the whole department.
+    let mut after: Option<String> = None;
+    let mut seen = Vec::new();
+    loop {
+        let r = app
+            .ok(q, json!({"id": id, "first": 3, "after": after}))
+            .await;
+        for e in r["history"]["edges"].as_array().into_iter().flatten() {
+            seen.push(e["node"]["stream"]["sequence"].as_i64().unwrap_or(-1));
+        }
+        if r["history"]["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = r["history"]["pageInfo"]["endCursor"]
+            .as_str()
+            .map(str::to_owned);
+    }
+    assert_eq!(seen, (1..=8).collect::<Vec<i64>>());
+}
+
+#[sqlx::test(migrator = "dutyledger_projections::db::MIGRATOR")]
+async fn changes_between_two_dates_name_the_events_behind_them(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let id = build(&app).await;
+    must(&app, "renameUnit", "RenameUnitInput", json!({"departmentId": id, "unitId": "u1", "name": "党建工作科", "effectiveAt": "2021-03-01T00:00:00Z"})).await;
+    must(&app, "createPost", "CreatePostInput", json!({"departmentId": id, "postId": "p2", "unitId": "u1", "name": "宣传岗", "effectiveAt": "2021-04-01T00:00:00Z"})).await;
+    must(&app, "defineMainDuty", "DefineMainDutyInput", json!({"departmentId": id, "dutyId": "md2", "text": "负责宣传", "effectiveAt": "2022-01-01T00:00:00Z"})).await;
+    let r = app.ok(
+        r#"query($id: ID!) { changes(departmentId: $id, from: "2021-01-01T00:00:00Z", to: "2021-12-31T00:00:00Z") {
+             kind id change before after events { eventType effectiveAt } } }"#,
+        json!({"id": id}),
+    ).await;
+    let changes = r["changes"].as_array().cloned().unwrap_or_default();
+    assert_eq!(changes.len(), 2, "{changes:#?}");
+    assert_eq!(changes[0]["kind"], "UNIT");
+    assert_eq!(changes[0]["change"], "CHANGED");
+    assert_eq!(changes[0]["before"]["name"], "机关党委");
+    assert_eq!(changes[0]["after"]["name"], "党建工作科");
+    let behind: Vec<&str> = changes[0]["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["eventType"].as_str())
+        .collect();
+    assert!(behind.contains(&"UnitRenamed"), "{behind:?}");
+    assert_eq!(changes[1]["kind"], "POST");
+    assert_eq!(changes[1]["change"], "ADDED");
+    assert_eq!(changes[1]["events"][0]["eventType"], "PostCreated");
+}
+
+#[sqlx::test(migrator = "dutyledger_projections::db::MIGRATOR")]
+async fn bad_times_get_coded_errors(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let id = build(&app).await;
+    let future = iso(Utc::now() + Duration::days(1));
+    let dq = "query($id: ID!, $asOf: AsOf) { department(id: $id, asOf: $asOf) { id } }";
+    let r = app
+        .gql(dq, json!({"id": id, "asOf": {"knownAt": future}}))
+        .await;
+    assert_eq!(error_code(&r), Some("BAD_USER_INPUT"), "{r:#}");
+    assert_eq!(error_rule(&r), Some("KNOWN_AT_IN_FUTURE"));
+    for bad in [
+        json!({"validAt": "yesterday"}),
+        json!({"knownAt": "2021-13-01T00:00:00Z"}),
+        json!({"validAt": 12}),
+    ] {
+        let r = app.gql(dq, json!({"id": id, "asOf": bad})).await;
+        assert_eq!(error_code(&r), Some("BAD_USER_INPUT"), "{bad}: {r:#}");
+    }
+    let r = app.gql(
+        "query($id: ID!) { changes(departmentId: $id, from: \"2022-01-01T00:00:00Z\", to: \"2021-01-01T00:00:00Z\") { id } }",
+        json!({"id": id}),
+    ).await;
+    assert_eq!(error_code(&r), Some("BAD_USER_INPUT"));
+    assert_eq!(error_rule(&r), Some("FROM_AFTER_TO"));
+    let r = app.gql(
+        "query($id: ID!, $k: DateTime) { changes(departmentId: $id, from: \"2021-01-01T00:00:00Z\", to: \"2022-01-01T00:00:00Z\", knownAt: $k) { id } }",
+        json!({"id": id, "k": future}),
+    ).await;
+    assert_eq!(error_rule(&r), Some("KNOWN_AT_IN_FUTURE"), "{r:#}");
+    let r = attempt(&app, "renameUnit", "RenameUnitInput", json!({"departmentId": id, "unitId": "u1", "name": "x", "effectiveAt": "1900-01-01T00:00:00Z"})).await;
+    assert_eq!(error_code(&r), Some("BAD_USER_INPUT"));
+    let r = app
+        .gql(
+            "query($id: ID!) { history(departmentId: $id, first: 0) { pageInfo { hasNextPage } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("BAD_USER_INPUT"));
+    let r = app.gql("query($id: ID!) { history(departmentId: $id, after: \"zz\") { pageInfo { hasNextPage } } }", json!({"id": id})).await;
+    assert_eq!(error_code(&r), Some("BAD_USER_INPUT"));
+}
