@@ -153,3 +153,41 @@ mutation($id: ID!, $name: String!) {
 pub fn establish_vars(id: &str) -> Value {
     json!({ "id": id, "name": "临沂市测试局" })
 }
+
+/// A database of its own for tests that cannot use `#[sqlx::test]` (property tests that need
+/// a blocking runner): created from `DATABASE_URL`, migrated, and dropped by [`drop_database`].
+pub async fn fresh_database(prefix: &str) -> (PgPool, String) {
+    use sqlx::migrate::MigrateDatabase;
+    let master = std::env::var("DATABASE_URL").expect("DATABASE_URL (ops/test.sh sets it)");
+    let name = format!("{prefix}_{}", std::process::id());
+    let url = match master.split_once('?') {
+        Some((base, query)) => format!(
+            "{}/{name}?{query}",
+            base.rsplit_once('/').map_or(base, |b| b.0)
+        ),
+        None => format!(
+            "{}/{name}",
+            master.rsplit_once('/').map_or(master.as_str(), |b| b.0)
+        ),
+    };
+    let _ = sqlx::Postgres::drop_database(&url).await;
+    sqlx::Postgres::create_database(&url)
+        .await
+        .expect("create test database");
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(8)
+        .connect(&url)
+        .await
+        .expect("connect");
+    dutyledger_projections::db::migrate(&pool)
+        .await
+        .expect("migrate");
+    (pool, url)
+}
+
+/// Drops a database made by [`fresh_database`].
+pub async fn drop_database(pool: PgPool, url: &str) {
+    use sqlx::migrate::MigrateDatabase;
+    pool.close().await;
+    let _ = sqlx::Postgres::force_drop_database(url).await;
+}

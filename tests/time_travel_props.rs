@@ -1,0 +1,357 @@
+//! Property: for random command sequences with random effective times (backdated,
+//! future-dated and "now" mixed), every `asOf` answer of the read model equals a plain replay
+//! of the log: the fold, in `(effective_at, sequence)` order, of exactly the events with
+//! `effective_at <= validAt` and `recorded_at <= knownAt`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use cqrs_es::Aggregate;
+use dutyledger_api::app::projections;
+use dutyledger_domain::department::{Department, DepartmentCommand, RiskFlags, TaskDetails};
+use dutyledger_domain::metadata::CommandMetadata;
+use dutyledger_domain::values::{
+    BodyKind, CreditCode, DepartmentLevel, DivisionCode, EntityId, Headcount, Name, Text,
+};
+use dutyledger_projections::duty_list::{self, AsOf, DepartmentStructure};
+use dutyledger_projections::event_log::{self, EventStore};
+use dutyledger_projections::projector::Projector;
+use dutyledger_tests::{drop_database, fresh_database};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use sqlx::PgPool;
+
+fn id(s: String) -> EntityId {
+    EntityId::parse(&s).expect("valid id")
+}
+
+/// When a command takes effect: a month of 2020, now, or a month of 2030 (future-dated).
+#[derive(Debug, Clone, Copy)]
+enum At {
+    Month(u32),
+    Now,
+    Future(u32),
+}
+
+impl At {
+    fn time(self) -> Option<DateTime<Utc>> {
+        match self {
+            At::Month(m) => Utc.with_ymd_and_hms(2020, m, 1, 0, 0, 0).single(),
+            At::Now => None,
+            At::Future(m) => Utc.with_ymd_and_hms(2030, m, 1, 0, 0, 0).single(),
+        }
+    }
+}
+
+fn at() -> impl Strategy<Value = At> {
+    prop_oneof![
+        6 => (1u32..=12).prop_map(At::Month),
+        3 => Just(At::Now),
+        1 => (1u32..=3).prop_map(At::Future),
+    ]
+}
+
+fn command() -> impl Strategy<Value = DepartmentCommand> {
+    let ids = || (0u8..3).prop_map(|n| id(format!("x{n}")));
+    let name = |p: &'static str| {
+        (0u8..3).prop_map(move |n| Name::parse(&format!("{p}{n}")).expect("name"))
+    };
+    let task = |n: u8| TaskDetails {
+        name: Name::parse(&format!("任务{n}")).expect("name"),
+        scope: None,
+        procedure: None,
+        time_limit: None,
+        standard: None,
+        risks: RiskFlags::default(),
+    };
+    prop_oneof![
+        (ids(), name("科")).prop_map(|(u, n)| DepartmentCommand::EstablishUnit {
+            unit_id: u,
+            name: n
+        }),
+        (ids(), name("科")).prop_map(|(u, n)| DepartmentCommand::RenameUnit {
+            unit_id: u,
+            name: n
+        }),
+        ids().prop_map(|d| DepartmentCommand::DefineMainDuty {
+            duty_id: d,
+            text: Text::parse("职责").expect("text")
+        }),
+        (ids(), ids(), ids()).prop_map(|(ud, md, u)| DepartmentCommand::AssignUnitDuty {
+            unit_duty_id: ud,
+            main_duty_id: md,
+            unit_id: u,
+            text: Text::parse("科室职责").expect("text")
+        }),
+        (ids(), ids(), 0u8..2).prop_map(move |(t, ud, n)| DepartmentCommand::DefineTask {
+            task_id: t,
+            unit_duty_id: ud,
+            details: task(n)
+        }),
+        (ids(), 0u8..2).prop_map(move |(t, n)| DepartmentCommand::AmendTask {
+            task_id: t,
+            details: task(n)
+        }),
+        (ids(), ids(), name("岗")).prop_map(|(p, u, n)| DepartmentCommand::CreatePost {
+            post_id: p,
+            unit_id: u,
+            name: n
+        }),
+        (ids(), ids()).prop_map(|(t, p)| DepartmentCommand::AssignTaskToPost {
+            task_id: t,
+            post_id: p
+        }),
+        (ids(), ids()).prop_map(|(t, p)| DepartmentCommand::UnassignTaskFromPost {
+            task_id: t,
+            post_id: p
+        }),
+        (ids(), ids()).prop_map(|(a, b)| DepartmentCommand::MergeUnits {
+            unit_id: a,
+            into_unit_id: b
+        }),
+        (ids(), ids()).prop_map(|(ud, u)| DepartmentCommand::TransferUnitDuty {
+            unit_duty_id: ud,
+            to_unit_id: u
+        }),
+        ids().prop_map(|t| DepartmentCommand::RetireTask { task_id: t }),
+        ids().prop_map(|p| DepartmentCommand::AbolishPost { post_id: p }),
+        ids().prop_map(|u| DepartmentCommand::AbolishUnit { unit_id: u }),
+        ids().prop_map(|ud| DepartmentCommand::RevokeUnitDuty { unit_duty_id: ud }),
+        ids().prop_map(|d| DepartmentCommand::RevokeMainDuty { duty_id: d }),
+        (ids(), 0i64..6).prop_map(|(u, h)| DepartmentCommand::SetUnitStaffing {
+            unit_id: u,
+            headcount: Headcount::parse(h).expect("h")
+        }),
+        (4i64..12).prop_map(|h| DepartmentCommand::SetDepartmentStaffing {
+            headcount: Headcount::parse(h).expect("h")
+        }),
+    ]
+}
+
+/// A structure reduced to comparable sets, from either side.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Plain {
+    staffing: Option<i64>,
+    main_duties: BTreeMap<String, String>,
+    units: BTreeMap<String, (String, Option<i64>)>,
+    unit_duties: BTreeMap<String, (String, String, String)>,
+    tasks: BTreeMap<String, (String, String, String)>,
+    posts: BTreeMap<String, (String, String)>,
+    assignments: BTreeSet<(String, String)>,
+}
+
+fn from_domain(d: &Department) -> Option<Plain> {
+    d.profile()?;
+    Some(Plain {
+        staffing: d.staffing().map(|h| i64::from(h.get())),
+        main_duties: d
+            .main_duties()
+            .map(|(k, t)| (k.to_string(), t.to_string()))
+            .collect(),
+        units: d
+            .units()
+            .map(|(k, n, s)| {
+                (
+                    k.to_string(),
+                    (n.to_string(), s.map(|h| i64::from(h.get()))),
+                )
+            })
+            .collect(),
+        unit_duties: d
+            .unit_duties()
+            .map(|(k, m, u, t)| (k.to_string(), (m.to_string(), u.to_string(), t.to_string())))
+            .collect(),
+        tasks: d
+            .tasks()
+            .map(|(k, t)| {
+                (
+                    k.to_string(),
+                    (
+                        t.unit_duty_id.to_string(),
+                        t.unit_id.to_string(),
+                        t.details.name.to_string(),
+                    ),
+                )
+            })
+            .collect(),
+        posts: d
+            .posts()
+            .map(|(k, u, n)| (k.to_string(), (u.to_string(), n.to_string())))
+            .collect(),
+        assignments: d
+            .assignments()
+            .map(|(t, p)| (t.to_string(), p.to_string()))
+            .collect(),
+    })
+}
+
+fn from_read_model(s: &DepartmentStructure) -> Plain {
+    Plain {
+        staffing: s.department.staffing.map(i64::from),
+        main_duties: s
+            .main_duties
+            .iter()
+            .map(|d| (d.duty_id.clone(), d.text.clone()))
+            .collect(),
+        units: s
+            .units
+            .iter()
+            .map(|u| {
+                (
+                    u.unit_id.clone(),
+                    (u.name.clone(), u.staffing.map(i64::from)),
+                )
+            })
+            .collect(),
+        unit_duties: s
+            .unit_duties
+            .iter()
+            .map(|d| {
+                (
+                    d.unit_duty_id.clone(),
+                    (d.main_duty_id.clone(), d.unit_id.clone(), d.text.clone()),
+                )
+            })
+            .collect(),
+        tasks: s
+            .tasks
+            .iter()
+            .map(|t| {
+                (
+                    t.task_id.clone(),
+                    (t.unit_duty_id.clone(), t.unit_id.clone(), t.name.clone()),
+                )
+            })
+            .collect(),
+        posts: s
+            .posts
+            .iter()
+            .map(|p| (p.post_id.clone(), (p.unit_id.clone(), p.name.clone())))
+            .collect(),
+        assignments: s.assignments.iter().cloned().collect(),
+    }
+}
+
+static DEPARTMENTS: AtomicU32 = AtomicU32::new(1);
+
+async fn run_case(
+    pool: &PgPool,
+    commands: Vec<(At, DepartmentCommand)>,
+) -> Result<(), TestCaseError> {
+    let code = CreditCode::from_parts(
+        '1',
+        '1',
+        "371300",
+        &format!("7{:07}", DEPARTMENTS.fetch_add(1, Ordering::SeqCst)),
+    )
+    .expect("code");
+    let store = EventStore::new(pool.clone());
+    let meta = |at: At| {
+        let mut m = CommandMetadata::new("supervisor:prop", "req");
+        m.effective_at = at.time();
+        m
+    };
+    let establish = DepartmentCommand::EstablishDepartment {
+        id: code.clone(),
+        name: Name::parse("临沂市性质局").expect("name"),
+        division: DivisionCode::parse("371300000000").expect("division"),
+        level: DepartmentLevel::City,
+        sector: Name::parse("测试").expect("sector"),
+        kind: BodyKind::Other,
+    };
+    let start = meta(At::Month(1));
+    let mut start = start;
+    start.effective_at = Utc.with_ymd_and_hms(2019, 1, 1, 0, 0, 0).single();
+    store
+        .execute::<Department>(code.as_str(), establish, &start)
+        .await
+        .expect("establish");
+    for (when, command) in commands {
+        // Refusals are part of the property: they must write nothing.
+        let _ = store
+            .execute::<Department>(code.as_str(), command, &meta(when))
+            .await;
+    }
+    let projector = Projector::new(pool.clone(), projections());
+    projector.catch_up_once().await.expect("projected");
+
+    let mut conn = pool.acquire().await.expect("conn");
+    let events = event_log::read_stream(&mut conn, Department::TYPE, code.as_str())
+        .await
+        .expect("events");
+    drop(conn);
+    let micro = Duration::microseconds(1);
+    let mut valid: BTreeSet<DateTime<Utc>> = BTreeSet::new();
+    let mut known: BTreeSet<DateTime<Utc>> = BTreeSet::new();
+    for e in &events {
+        valid.extend([
+            e.effective_at - micro,
+            e.effective_at,
+            e.effective_at + micro,
+        ]);
+        known.extend([e.recorded_at - micro, e.recorded_at]);
+    }
+    valid.insert(
+        Utc.with_ymd_and_hms(2035, 1, 1, 0, 0, 0)
+            .single()
+            .expect("date"),
+    );
+    known.insert(Utc::now());
+    for &k in &known {
+        for &v in &valid {
+            let mut replay: Vec<_> = events
+                .iter()
+                .filter(|e| e.recorded_at <= k && e.effective_at <= v)
+                .collect();
+            replay.sort_by_key(|e| (e.effective_at, e.sequence));
+            let mut reference = Department::default();
+            for e in replay {
+                reference.apply(serde_json::from_value(e.payload.clone()).expect("decode"));
+            }
+            let expected = from_domain(&reference);
+            let got = duty_list::structure(
+                pool,
+                code.as_str(),
+                AsOf {
+                    valid_at: v,
+                    known_at: k,
+                },
+            )
+            .await
+            .expect("query")
+            .map(|s| from_read_model(&s));
+            prop_assert_eq!(&got, &expected, "validAt {} knownAt {}", v, k);
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn every_as_of_answer_equals_a_replay_of_the_log() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (pool, url) = runtime.block_on(fresh_database("dutyledger_prop_asof"));
+    let pool = Arc::new(pool);
+    let cases: u32 = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(24);
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let strategy = proptest::collection::vec((at(), command()), 1..28);
+    let result = runner.run(&strategy, |commands| {
+        runtime.block_on(run_case(&pool, commands))
+    });
+    runtime.block_on(drop_database((*pool).clone(), &url));
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
