@@ -229,7 +229,39 @@ async fn a_command_on_a_long_stream_reads_a_bounded_number_of_events(pool: PgPoo
         loaded.snapshot_sequence
     );
 
-    // The snapshot state equals a full replay of the stream.
+    // A process that starts cold (no state in memory) loads the snapshot and at most a
+    // snapshot interval of events, for a load and for a command.
+    let cold = EventStore::new(pool.clone());
+    let loaded = cold.load::<Department>(&code).await.expect("load");
+    assert!(
+        loaded.events_replayed < EventStore::DEFAULT_SNAPSHOT_EVERY,
+        "cold load replayed {}",
+        loaded.events_replayed
+    );
+    assert!(
+        loaded.snapshot_sequence > 9_900,
+        "snapshot at {}",
+        loaded.snapshot_sequence
+    );
+    let cold = EventStore::new(pool.clone());
+    let executed = cold
+        .execute::<Department>(
+            &code,
+            DepartmentCommand::RenameUnit {
+                unit_id: unit.clone(),
+                name: Name::parse("综合办公室").expect("valid"),
+            },
+            &meta(),
+        )
+        .await
+        .expect("rename");
+    assert!(executed.events_replayed < EventStore::DEFAULT_SNAPSHOT_EVERY);
+
+    // The loaded state equals a full replay of the stream.
+    let loaded = EventStore::new(pool.clone())
+        .load::<Department>(&code)
+        .await
+        .expect("load");
     let mut conn = pool.acquire().await.expect("conn");
     let mut replayed = Department::default();
     for e in event_log::read_stream(&mut conn, Department::TYPE, &code)

@@ -7,6 +7,9 @@
 //! second time to build the snapshot, and postgres-es checks the snapshot update only after
 //! committing (see `ops/adr/0002-command-executor.md`).
 
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -70,7 +73,21 @@ pub struct Executed {
 pub struct EventStore {
     pool: PgPool,
     snapshot_every: usize,
+    cache: Arc<Mutex<HashMap<(&'static str, String), Cached>>>,
 }
+
+/// The last state this process loaded or wrote for a stream: a snapshot kept in memory. It is
+/// only a starting point: every load still reads the events after it from the database, so
+/// other writers (other processes) are never missed.
+struct Cached {
+    state: Box<dyn Any + Send + Sync>,
+    sequence: usize,
+    snapshot_sequence: usize,
+    snapshot_number: usize,
+}
+
+/// Streams kept in memory before the cache is emptied.
+const CACHE_CAPACITY: usize = 4096;
 
 impl std::fmt::Debug for EventStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -89,6 +106,43 @@ impl EventStore {
         Self {
             pool,
             snapshot_every: Self::DEFAULT_SNAPSHOT_EVERY,
+            cache: Arc::default(),
+        }
+    }
+
+    fn cached<A: Clone + 'static>(&self, aggregate_id: &str) -> Option<Loaded<A>> {
+        let cache = self.cache.lock().ok()?;
+        let c = cache.get(&(std::any::type_name::<A>(), aggregate_id.to_owned()))?;
+        let state = c.state.downcast_ref::<A>()?.clone();
+        Some(Loaded {
+            aggregate: state,
+            sequence: c.sequence,
+            snapshot_sequence: c.snapshot_sequence,
+            snapshot_number: c.snapshot_number,
+            events_replayed: 0,
+        })
+    }
+
+    fn remember<A: Clone + Send + Sync + 'static>(&self, aggregate_id: &str, loaded: &Loaded<A>) {
+        if let Ok(mut cache) = self.cache.lock() {
+            if cache.len() >= CACHE_CAPACITY {
+                cache.clear();
+            }
+            cache.insert(
+                (std::any::type_name::<A>(), aggregate_id.to_owned()),
+                Cached {
+                    state: Box::new(loaded.aggregate.clone()),
+                    sequence: loaded.sequence,
+                    snapshot_sequence: loaded.snapshot_sequence,
+                    snapshot_number: loaded.snapshot_number,
+                },
+            );
+        }
+    }
+
+    fn forget<A: 'static>(&self, aggregate_id: &str) {
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.remove(&(std::any::type_name::<A>(), aggregate_id.to_owned()));
         }
     }
 
@@ -112,6 +166,36 @@ impl EventStore {
     /// the whole stream is replayed in valid-time order instead. A snapshot that no longer
     /// deserialises (the state's shape changed) is ignored and the stream replayed.
     pub async fn load<A>(&self, aggregate_id: &str) -> Result<Loaded<A>, StoreError>
+    where
+        A: Aggregate + Decide<Event = <A as Aggregate>::Event> + Temporal + 'static,
+    {
+        if let Some(mut loaded) = self.cached::<A>(aggregate_id) {
+            let mut conn = self.pool.acquire().await?;
+            let events = super::read_timed::<A>(&mut conn, aggregate_id, loaded.sequence).await?;
+            let max = loaded.aggregate.max_effective();
+            let mut running = max;
+            let in_order = events.iter().all(|e| {
+                let ok = running.is_none_or(|m| e.effective_at >= m);
+                running = Some(running.map_or(e.effective_at, |m| m.max(e.effective_at)));
+                ok
+            });
+            if in_order {
+                loaded.events_replayed = events.len();
+                for e in events {
+                    loaded.aggregate.note_effective(e.effective_at);
+                    Decide::evolve(&mut loaded.aggregate, e.event);
+                    loaded.sequence = e.sequence as usize;
+                }
+                return Ok(loaded);
+            }
+            self.forget::<A>(aggregate_id);
+        }
+        let loaded = self.load_from_snapshot::<A>(aggregate_id).await?;
+        self.remember(aggregate_id, &loaded);
+        Ok(loaded)
+    }
+
+    async fn load_from_snapshot<A>(&self, aggregate_id: &str) -> Result<Loaded<A>, StoreError>
     where
         A: Aggregate + Decide<Event = <A as Aggregate>::Event> + Temporal,
     {
@@ -194,7 +278,8 @@ impl EventStore {
                 Command = <A as Aggregate>::Command,
                 Event = <A as Aggregate>::Event,
                 Error = <A as Aggregate>::Error,
-            > + Temporal,
+            > + Temporal
+            + 'static,
         <A as Aggregate>::Command: Clone,
     {
         let at = metadata.effective_at.unwrap_or_else(Utc::now);
@@ -235,21 +320,39 @@ impl EventStore {
                     loaded.sequence,
                     &events,
                     &metadata,
-                    snapshot_due.then_some((state, loaded.snapshot_number + 1)),
+                    snapshot_due.then(|| (state.clone(), loaded.snapshot_number + 1)),
                 )
                 .await
             {
                 Ok((cursor, effective_at)) => {
+                    let mut state = state;
+                    state.note_effective(effective_at);
+                    let (snapshot_sequence, snapshot_number) = if snapshot_due {
+                        (new_sequence, loaded.snapshot_number + 1)
+                    } else {
+                        (loaded.snapshot_sequence, loaded.snapshot_number)
+                    };
+                    self.remember(
+                        aggregate_id,
+                        &Loaded {
+                            aggregate: state,
+                            sequence: new_sequence,
+                            snapshot_sequence,
+                            snapshot_number,
+                            events_replayed: 0,
+                        },
+                    );
                     return Ok(Executed {
                         events: events.len(),
                         cursor: Some(cursor),
                         events_replayed: loaded.events_replayed,
                         sequence: new_sequence,
                         effective_at: Some(effective_at),
-                    })
+                    });
                 }
                 Err(e) if e.is_unique_violation() => {
                     tracing::debug!(attempt, "concurrent append, retrying");
+                    self.forget::<A>(aggregate_id);
                     tokio::time::sleep(Duration::from_millis(2 << attempt.min(6))).await;
                 }
                 Err(e) => return Err(e.into()),
