@@ -9,6 +9,8 @@
 //! HTTP), the read-model query behind it, and as a baseline the same rows read from a plain
 //! table of current rows by a btree index. See ops/bench/README.md.
 
+#![allow(clippy::print_stdout)] // a benchmark reports on stdout
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
