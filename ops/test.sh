@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test: finds or starts PostgreSQL (each database test gets a fresh database of its
 # own, created and dropped by #[sqlx::test]), then the whole workspace's tests, then the
-# graphql-http GraphQL-over-HTTP audits against a running server (ops/audit.sh).
+# graphql-http GraphQL-over-HTTP audits against a running server (ops/node-tests.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export DATABASE_URL="$(ops/db.sh dutyledger_test)"
 cargo test --workspace --all-targets "$@"
-ops/audit.sh
+ops/node-tests.sh

@@ -9,7 +9,7 @@ use dutyledger_domain::department::{Department, DepartmentCommand};
 use dutyledger_domain::metadata::CommandMetadata;
 use dutyledger_domain::values::CreditCode;
 use dutyledger_projections::duty_list::DutyList;
-use dutyledger_projections::event_log::EventStore;
+use dutyledger_projections::event_log::{EventNotifier, EventStore};
 use dutyledger_projections::projector::{Projection, ProjectionWatch, Projector};
 use dutyledger_projections::Cursor;
 use sqlx::PgPool;
@@ -95,6 +95,8 @@ pub struct AppState {
     pub pool: PgPool,
     /// The command service.
     pub commands: Commands,
+    /// Wakes feed subscriptions when events commit.
+    pub notifier: EventNotifier,
 }
 
 /// The projections this build maintains.
@@ -112,7 +114,12 @@ impl AppState {
         let names = projections().iter().map(|p| p.name()).collect();
         let watch = ProjectionWatch::spawn(pool.clone(), names);
         let commands = Commands::new(EventStore::new(pool.clone()), watch, wait);
-        Self { pool, commands }
+        let notifier = EventNotifier::spawn(pool.clone());
+        Self {
+            pool,
+            commands,
+            notifier,
+        }
     }
 
     /// Starts a projector in this process. It becomes active if no other instance holds the

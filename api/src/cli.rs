@@ -130,6 +130,10 @@ pub struct ServeArgs {
     /// Most database connections.
     #[arg(long, env = "DUTYLEDGER_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
+
+    /// How long a WebSocket client has to send `connection_init`, in milliseconds.
+    #[arg(long, env = "DUTYLEDGER_WS_INIT_TIMEOUT_MS", default_value_t = 10_000)]
+    pub ws_init_timeout_ms: u64,
 }
 
 fn database_url(cli: &Cli) -> anyhow::Result<&str> {
@@ -247,7 +251,12 @@ async fn serve(url: &str, args: &ServeArgs, auth: Authenticator) -> anyhow::Resu
     let state = AppState::new(pool.clone(), Duration::from_millis(args.projection_wait_ms));
     let projector = (!args.no_projector).then(|| state.spawn_projector());
     let schema = build_schema(state, Limits::default());
-    let router = http::router(schema, pool, Arc::new(auth));
+    let router = http::router_with(
+        schema,
+        pool,
+        Arc::new(auth),
+        Duration::from_millis(args.ws_init_timeout_ms),
+    );
     http::serve(args.bind, router, http::shutdown_signal()).await?;
     if let Some(p) = projector {
         p.abort();

@@ -14,7 +14,7 @@ use async_graphql::parser::types::OperationType;
 use async_graphql::Value;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, RawQuery, State};
+use axum::extract::{DefaultBodyLimit, RawQuery, State, WebSocketUpgrade};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -25,6 +25,7 @@ use crate::auth::token::{AuthError, Authenticator};
 use crate::auth::Actor;
 use crate::context::{new_request_id, sane_request_id, RequestContext};
 use crate::graphql::DutySchema;
+use crate::ws::{self, WsState};
 
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -43,12 +44,86 @@ struct HttpState {
 
 /// The router, used by the server and the tests alike.
 pub fn router(schema: DutySchema, pool: PgPool, auth: Arc<Authenticator>) -> Router {
+    router_with(schema, pool, auth, ws::INIT_TIMEOUT)
+}
+
+/// The router with a chosen WebSocket init timeout.
+pub fn router_with(
+    schema: DutySchema,
+    pool: PgPool,
+    auth: Arc<Authenticator>,
+    ws_init_timeout: Duration,
+) -> Router {
+    let ws = WsState {
+        schema: schema.clone(),
+        pool: pool.clone(),
+        auth: auth.clone(),
+        init_timeout: ws_init_timeout,
+    };
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
+        .route(
+            "/graphql/ws",
+            get(move |headers: HeaderMap, upgrade: WebSocketUpgrade| {
+                ws::upgrade(ws, headers, upgrade)
+            }),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(HttpState { schema, pool, auth })
+}
+
+/// Prometheus text metrics: the log's head, each projection's checkpoint and lag, and the age
+/// of the oldest open transaction (which holds the event horizon back). No department data.
+async fn metrics(State(state): State<HttpState>) -> Response {
+    let mut out = String::new();
+    let head: Result<Option<i64>, _> = sqlx::query_scalar("SELECT max(position) FROM events")
+        .fetch_one(&state.pool)
+        .await;
+    let head = match head {
+        Ok(h) => h.unwrap_or(0),
+        Err(error) => {
+            tracing::warn!(%error, "metrics: database unreachable");
+            return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response();
+        }
+    };
+    out.push_str("# HELP dutyledger_events_head_position Highest global position written.\n");
+    out.push_str("# TYPE dutyledger_events_head_position gauge\n");
+    out.push_str(&format!("dutyledger_events_head_position {head}\n"));
+    let checkpoints: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT projection, last_position FROM projector_checkpoints ORDER BY projection",
+    )
+    .fetch_all(&state.pool)
+    .await
+    .unwrap_or_default();
+    out.push_str("# HELP dutyledger_projection_position Global position of the last event a projection applied.\n");
+    out.push_str("# TYPE dutyledger_projection_position gauge\n");
+    for (name, position) in &checkpoints {
+        out.push_str(&format!(
+            "dutyledger_projection_position{{projection=\"{name}\"}} {position}\n"
+        ));
+    }
+    out.push_str("# HELP dutyledger_projection_lag_positions Positions between the log's head and a projection (approximate under concurrent writers).\n");
+    out.push_str("# TYPE dutyledger_projection_lag_positions gauge\n");
+    for (name, position) in &checkpoints {
+        out.push_str(&format!(
+            "dutyledger_projection_lag_positions{{projection=\"{name}\"}} {}\n",
+            (head - position).max(0)
+        ));
+    }
+    let oldest = dutyledger_projections::monitor::oldest_transaction(&state.pool)
+        .await
+        .ok()
+        .flatten()
+        .map_or(0.0, |t| t.age_seconds);
+    out.push_str("# HELP dutyledger_oldest_transaction_age_seconds Age of the oldest open transaction with an id (it holds the event horizon back).\n");
+    out.push_str("# TYPE dutyledger_oldest_transaction_age_seconds gauge\n");
+    out.push_str(&format!(
+        "dutyledger_oldest_transaction_age_seconds {oldest:.3}\n"
+    ));
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
 }
 
 /// Authenticates a request from its `Authorization: Bearer` header: signature, algorithm,

@@ -10,6 +10,7 @@
 //!   `extensions.code`.
 //! - [`auth`]: bearer tokens, roles, and the access policy.
 //! - [`context`]: who is asking (actor) and the request id, carried into every event.
+//! - [`ws`]: GraphQL over WebSocket (`graphql-transport-ws`) at `/graphql/ws`.
 //! - [`seed`]: the Linyi demo data.
 
 pub mod app;
@@ -19,3 +20,4 @@ pub mod context;
 pub mod graphql;
 pub mod http;
 pub mod seed;
+pub mod ws;

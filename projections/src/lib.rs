@@ -5,6 +5,7 @@
 //!   and its opaque [`Cursor`]s.
 //! - [`projector`]: the single active projector that applies the global order to the read
 //!   models, and [`projector::ProjectionWatch`] for read-your-writes.
+//! - [`monitor`]: transactions that hold the global order's horizon back.
 //! - [`duty_list`]: the duty-task list read model (departments, units, duties, tasks, posts,
 //!   assignments) and its queries, including decomposition coverage.
 //! - [`error`]: this crate's error type.
@@ -13,6 +14,7 @@ pub mod db;
 pub mod duty_list;
 pub mod error;
 pub mod event_log;
+pub mod monitor;
 pub mod projector;
 
 pub use error::StoreError;

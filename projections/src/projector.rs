@@ -26,6 +26,8 @@ use crate::StoreError;
 pub const PROJECTOR_LOCK_KEY: i64 = 0x6475_7479_7072_6f6a;
 /// Channel notified by the event log's insert trigger.
 pub const EVENTS_CHANNEL: &str = "dutyledger_events";
+/// How long committed events may wait behind an open transaction before it is reported.
+pub const HELD_BACK_WARNING: Duration = Duration::from_secs(10);
 /// Channel the projector notifies after each committed batch.
 pub const PROJECTED_CHANNEL: &str = "dutyledger_projected";
 
@@ -141,15 +143,32 @@ impl Projector {
         let mut listener = PgListener::connect_with(&self.pool).await?;
         listener.listen(EVENTS_CHANNEL).await?;
         let mut held_wait = Duration::from_millis(2);
+        let mut held_since: Option<std::time::Instant> = None;
         loop {
             self.catch_up(&mut conn).await?;
             let oldest = self.min_checkpoint(&mut conn).await?;
             if event_log::held_back(&mut conn, Some(oldest)).await? {
-                // Committed events wait behind an older open transaction: poll briefly.
+                // Committed events wait behind an older open transaction: poll briefly, and
+                // report the transaction if it keeps the horizon back for long.
+                let since = *held_since.get_or_insert_with(std::time::Instant::now);
+                if since.elapsed() > HELD_BACK_WARNING {
+                    if let Ok(Some(t)) = crate::monitor::oldest_transaction(&self.pool).await {
+                        tracing::warn!(
+                            pid = t.pid,
+                            age_seconds = t.age_seconds,
+                            state = t.state.as_deref().unwrap_or(""),
+                            application = t.application_name.as_deref().unwrap_or(""),
+                            database = t.database.as_deref().unwrap_or(""),
+                            "an open transaction holds the event horizon back; readers wait for it"
+                        );
+                    }
+                    held_since = Some(std::time::Instant::now());
+                }
                 tokio::time::sleep(held_wait).await;
                 held_wait = (held_wait * 2).min(Duration::from_millis(100));
                 continue;
             }
+            held_since = None;
             held_wait = Duration::from_millis(2);
             match tokio::time::timeout(self.settings.poll_interval, listener.recv()).await {
                 Ok(Ok(_)) | Err(_) => {}

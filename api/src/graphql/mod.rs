@@ -4,23 +4,32 @@
 pub mod audit;
 pub mod error;
 pub mod event;
+pub mod feed;
 pub mod structure;
 pub mod time;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema, ServerError, Value};
+use async_graphql::{MergedObject, MergedSubscription, Schema, ServerError, Value};
 
 use crate::app::AppState;
 
 /// All queries.
 #[derive(MergedObject, Default, Debug)]
-pub struct Query(structure::StructureQuery, audit::AuditQuery);
+pub struct Query(
+    structure::StructureQuery,
+    audit::AuditQuery,
+    feed::FeedQuery,
+);
 
 /// All mutations.
 #[derive(MergedObject, Default, Debug)]
 pub struct Mutation(structure::StructureMutation);
 
+/// All subscriptions.
+#[derive(MergedSubscription, Default, Debug)]
+pub struct Subscription(feed::FeedSubscription);
+
 /// The schema type.
-pub type DutySchema = Schema<Query, Mutation, EmptySubscription>;
+pub type DutySchema = Schema<Query, Mutation, Subscription>;
 
 /// Limits on every request.
 #[derive(Debug, Clone, Copy)]
@@ -42,11 +51,15 @@ impl Default for Limits {
 
 /// Builds the schema, used by the server and the tests alike.
 pub fn build_schema(state: AppState, limits: Limits) -> DutySchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .data(state)
-        .limit_depth(limits.depth)
-        .limit_complexity(limits.complexity)
-        .finish()
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .data(state)
+    .limit_depth(limits.depth)
+    .limit_complexity(limits.complexity)
+    .finish()
 }
 
 /// Executes a request and gives every error an `extensions.code` (errors raised by the parser

@@ -8,9 +8,11 @@
 
 mod append;
 mod cursor;
+mod feed;
 
 pub use append::{CommandError, EventStore, Executed, Loaded};
 pub use cursor::Cursor;
+pub use feed::{read_feed, EventNotifier, FeedFilter};
 
 use chrono::{DateTime, Utc};
 use dutyledger_domain::timeline::Timed;
@@ -73,7 +75,7 @@ impl StoredEvent {
     }
 }
 
-const SELECT_COLUMNS: &str = "transaction_id::text AS txid, position, event_id, aggregate_type, \
+pub(crate) const SELECT_COLUMNS: &str = "transaction_id::text AS txid, position, event_id, aggregate_type, \
      aggregate_id, sequence, event_type, event_version, payload, metadata, recorded_at, effective_at";
 
 /// Reads up to `limit` events of the global order after `after` (from the start if `None`),

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Runs graphql-http's GraphQL-over-HTTP server audits (npm package graphql-http) against a
-# freshly started dutyledger on a fresh database. Fails if any MUST audit fails.
+# Runs real clients from npm against a freshly started dutyledger on a fresh database:
+#   - graphql-http's GraphQL-over-HTTP server audits (fails if any MUST audit fails);
+#   - graphql-transport-ws protocol errors and their close codes (raw `ws` client);
+#   - a graphql-ws client that subscribes to the feed, disconnects and resumes.
 # Needs DATABASE_URL (as printed by ops/db.sh); installs Node.js from Debian if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${DATABASE_URL:?set DATABASE_URL (ops/db.sh prints one)}"
 
-log() { echo "audit.sh: $*" >&2; }
+log() { echo "node-tests.sh: $*" >&2; }
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null 2>&1; then sudo "$@"
   else log "need root or sudo to run: $*"; exit 1; fi
@@ -17,7 +19,7 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >&2
 fi
-(cd tests/audit && npm ci --no-audit --no-fund --silent >&2)
+(cd tests/node && npm ci --no-audit --no-fund --silent >&2)
 
 target_dir="${CARGO_TARGET_DIR:-target}"
 cargo build --bin dutyledger >&2
@@ -28,7 +30,7 @@ url="$(printf '%s' "$DATABASE_URL" | sed -E "s#^(postgres(ql)?://[^/?]*)(/[^?]*)
 export DUTYLEDGER_JWT_SECRET="audit-$(date +%s%N)-secret-secret-secret-secret"
 DATABASE_URL="$url" "$bin" migrate
 log_file="$(mktemp)"
-DATABASE_URL="$url" DUTYLEDGER_BIND=127.0.0.1:0 "$bin" serve >"$log_file" 2>&1 &
+DATABASE_URL="$url" DUTYLEDGER_BIND=127.0.0.1:0 DUTYLEDGER_WS_INIT_TIMEOUT_MS=500 "$bin" serve >"$log_file" 2>&1 &
 server=$!
 cleanup() {
   kill "$server" 2>/dev/null || true
@@ -49,4 +51,7 @@ done
 [ -n "$address" ] || { cat "$log_file" >&2; log "the server did not start"; exit 1; }
 
 token="$(DATABASE_URL="$url" "$bin" token issue --role supervisor --ttl 10m 2>/dev/null)"
-DUTYLEDGER_AUDIT_URL="$address" DUTYLEDGER_AUDIT_TOKEN="$token" node tests/audit/audit.mjs
+export DUTYLEDGER_URL="${address%/graphql}" DUTYLEDGER_TOKEN="$token"
+DUTYLEDGER_AUDIT_URL="$address" DUTYLEDGER_AUDIT_TOKEN="$token" node tests/node/audit.mjs
+node tests/node/ws-protocol.mjs
+node tests/node/ws-resume.mjs
