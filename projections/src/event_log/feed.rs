@@ -28,13 +28,13 @@ impl FeedFilter {
     pub fn matches(&self, e: &StoredEvent) -> bool {
         self.aggregate_types
             .as_ref()
-            .is_none_or(|t| t.iter().any(|x| *x == e.aggregate_type))
+            .is_none_or(|t| t.contains(&e.aggregate_type))
             && self
                 .event_types
                 .as_ref()
-                .is_none_or(|t| t.iter().any(|x| *x == e.event_type))
+                .is_none_or(|t| t.contains(&e.event_type))
             && self.departments.as_ref().is_none_or(|d| {
-                e.aggregate_type == "department" && d.iter().any(|x| *x == e.aggregate_id)
+                e.aggregate_type == "department" && d.contains(&e.aggregate_id)
             })
     }
 }
