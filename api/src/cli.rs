@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use dutyledger_projections::db::{self, PoolSettings};
+use dutyledger_projections::rebuild;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 
@@ -80,6 +81,16 @@ pub enum Command {
     /// Issue or revoke bearer tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Rebuild a read model from the start of the log into shadow tables and swap it in;
+    /// queries keep answering meanwhile. With --verify, compare instead and change nothing.
+    Rebuild {
+        /// The read model (default: all).
+        #[arg(long)]
+        projection: Option<String>,
+        /// Build, compare with the live tables, report, and discard.
+        #[arg(long)]
+        verify: bool,
+    },
 }
 
 /// Token subcommands.
@@ -212,6 +223,64 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             #[allow(clippy::print_stdout)]
             {
                 println!("{token}");
+            }
+            Ok(())
+        }
+        Command::Rebuild { projection, verify } => {
+            let pool = db::connect(database_url(&cli)?, &PoolSettings::default()).await?;
+            db::migrate(&pool).await?;
+            let names: Vec<&str> = match projection {
+                Some(p) => {
+                    if !rebuild::PROJECTIONS.contains(&p.as_str()) {
+                        anyhow::bail!(
+                            "no projection named {p:?}; known: {}",
+                            rebuild::PROJECTIONS.join(", ")
+                        );
+                    }
+                    vec![p.as_str()]
+                }
+                None => rebuild::PROJECTIONS.to_vec(),
+            };
+            let mut all_equal = true;
+            for name in names {
+                let mut last = std::time::Instant::now();
+                let mut progress = |done: u64, head: i64| {
+                    if last.elapsed() >= Duration::from_secs(1) {
+                        tracing::info!(
+                            projection = name,
+                            events = done,
+                            log_head = head,
+                            "rebuilding"
+                        );
+                        last = std::time::Instant::now();
+                    }
+                };
+                let report = rebuild::rebuild(&pool, name, *verify, &mut progress).await?;
+                match report.differences {
+                    Some(0) => tracing::info!(
+                        projection = name,
+                        events = report.events,
+                        seconds = report.seconds,
+                        "verified: the rebuild equals the live read model"
+                    ),
+                    Some(n) => {
+                        all_equal = false;
+                        tracing::error!(
+                            projection = name,
+                            differences = n,
+                            "the rebuild differs from the live read model"
+                        );
+                    }
+                    None => tracing::info!(
+                        projection = name,
+                        events = report.events,
+                        seconds = report.seconds,
+                        "rebuilt and swapped in"
+                    ),
+                }
+            }
+            if !all_equal {
+                anyhow::bail!("verification failed");
             }
             Ok(())
         }

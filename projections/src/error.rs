@@ -22,6 +22,9 @@ pub enum StoreError {
     /// A cursor string that this server did not issue.
     #[error("invalid cursor")]
     InvalidCursor,
+    /// No read model of that name.
+    #[error("no projection named {0:?}")]
+    UnknownProjection(String),
     /// A stored event that this version cannot read.
     #[error("cannot read stored event {event_type} v{event_version}: {reason}")]
     UnreadableEvent {

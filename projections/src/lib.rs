@@ -6,6 +6,7 @@
 //! - [`projector`]: the single active projector that applies the global order to the read
 //!   models, and [`projector::ProjectionWatch`] for read-your-writes.
 //! - [`monitor`]: transactions that hold the global order's horizon back.
+//! - [`rebuild`]: rebuilding a read model into shadow tables and swapping it in.
 //! - [`duty_list`]: the duty-task list read model (departments, units, duties, tasks, posts,
 //!   assignments) and its queries, including decomposition coverage.
 //! - [`error`]: this crate's error type.
@@ -16,6 +17,7 @@ pub mod error;
 pub mod event_log;
 pub mod monitor;
 pub mod projector;
+pub mod rebuild;
 
 pub use error::StoreError;
 pub use event_log::{Cursor, StoredEvent};

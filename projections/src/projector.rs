@@ -194,6 +194,15 @@ impl Projector {
         Ok(applied)
     }
 
+    /// Runs one batch for every projection; returns how many events were applied.
+    pub async fn step(&self, conn: &mut PgConnection) -> Result<u64, StoreError> {
+        let mut applied = 0;
+        for projection in &self.projections {
+            applied += self.run_batch(conn, projection.as_ref()).await?;
+        }
+        Ok(applied)
+    }
+
     /// Catch up on a fresh connection (tests, CLI).
     pub async fn catch_up_once(&self) -> Result<u64, StoreError> {
         let mut conn = self.pool.acquire().await?;

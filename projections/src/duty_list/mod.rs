@@ -12,11 +12,16 @@ mod query;
 
 pub use audit::{changes, history, EntityChange, HistoryFilter, HistoryPage};
 pub use entities::{diff, entities, Change, Key, Kind};
-pub use project::DutyList;
+pub use project::{DutyList, Tables};
 pub use query::{
     departments, structure, AsOf, Coverage, DepartmentRow, DepartmentStructure, MainDutyRow,
     PostRow, TaskRow, UnitDutyRow, UnitRow,
 };
+
+/// The projection's name (its checkpoint).
+pub const NAME: &str = "duty_list";
+/// The checkpoint name of a rebuild into shadow tables.
+pub const SHADOW_NAME: &str = "duty_list__rebuild";
 
 /// Versions of entities, with `valid` and `known` ranges.
 pub const VERSIONS: &str = "duty_list_versions";

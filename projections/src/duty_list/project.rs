@@ -34,10 +34,67 @@ use crate::projector::Projection;
 use crate::StoreError;
 
 /// The duty-list projection.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct DutyList {
+    /// Its checkpoint name.
+    name: &'static str,
+    /// The tables it writes.
+    tables: Tables,
     /// The latest state of each department seen, and the sequence it is at.
     cache: Mutex<HashMap<String, (u64, Department)>>,
+}
+
+/// The tables a duty-list projection writes: the live ones, or shadow tables for a rebuild.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tables {
+    /// Versions.
+    pub versions: String,
+    /// Touches.
+    pub touches: String,
+}
+
+impl Tables {
+    /// The live tables.
+    pub fn live() -> Self {
+        Self {
+            versions: super::VERSIONS.to_owned(),
+            touches: super::TOUCHES.to_owned(),
+        }
+    }
+
+    /// The shadow tables a rebuild writes.
+    pub fn shadow() -> Self {
+        Self {
+            versions: format!("{}__rebuild", super::VERSIONS),
+            touches: format!("{}__rebuild", super::TOUCHES),
+        }
+    }
+}
+
+impl Default for DutyList {
+    fn default() -> Self {
+        Self {
+            name: super::NAME,
+            tables: Tables::live(),
+            cache: Mutex::default(),
+        }
+    }
+}
+
+impl DutyList {
+    /// The projection writing the shadow tables, under its own checkpoint (for a rebuild).
+    pub fn shadow() -> Self {
+        Self {
+            name: super::SHADOW_NAME,
+            tables: Tables::shadow(),
+            cache: Mutex::default(),
+        }
+    }
+
+    /// The tables it writes.
+    pub fn tables(&self) -> &Tables {
+        &self.tables
+    }
 }
 
 pub(crate) fn enum_text<T: serde::Serialize>(value: &T) -> String {
@@ -67,7 +124,7 @@ struct Known {
 #[async_trait]
 impl Projection for DutyList {
     fn name(&self) -> &'static str {
-        "duty_list"
+        self.name
     }
 
     async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), StoreError> {
@@ -102,10 +159,11 @@ impl Projection for DutyList {
         let in_order = before
             .max_effective()
             .is_none_or(|m| event.effective_at >= m);
+        let t = &self.tables;
         let after = if in_order {
-            apply_in_order(conn, dep, event, &before, timed).await?
+            apply_in_order(conn, t, dep, event, &before, timed).await?
         } else {
-            apply_with_history(conn, dep, event, timed).await?
+            apply_with_history(conn, t, dep, event, timed).await?
         };
         if let Ok(mut c) = self.cache.lock() {
             c.insert(dep.to_owned(), (sequence, after));
@@ -139,6 +197,7 @@ async fn rebuild(
 
 async fn apply_in_order(
     conn: &mut PgConnection,
+    t: &Tables,
     dep: &str,
     event: &StoredEvent,
     before: &Department,
@@ -155,21 +214,21 @@ async fn apply_in_order(
         let id = entity_id(&key, dep);
         let mut ordinal = event.sequence;
         if old.is_some() {
-            let current = current_rows(conn, dep, key.0, &id).await?;
+            let current = current_rows(conn, t, dep, key.0, &id).await?;
             for row in current.into_iter().filter(|r| r.valid_to.is_none()) {
                 ordinal = row.ordinal;
-                close(conn, dep, key.0, &id, &row, at, recorded).await?;
+                close(conn, t, dep, key.0, &id, &row, at, recorded).await?;
             }
         }
         if let Some(value) = &new {
-            insert(conn, dep, key.0, &id, value, at, None, recorded, ordinal).await?;
+            insert(conn, t, dep, key.0, &id, value, at, None, recorded, ordinal).await?;
         }
         for v in old.iter().chain(new.iter()) {
             touched.extend(parents(key.0, v));
         }
         touched.insert(key);
     }
-    record_touches(conn, dep, event.sequence, &touched).await?;
+    record_touches(conn, t, dep, event.sequence, &touched).await?;
     Ok(after)
 }
 
@@ -177,6 +236,7 @@ async fn apply_in_order(
 /// (if any) as a new row known from `recorded`.
 async fn close(
     conn: &mut PgConnection,
+    t: &Tables,
     dep: &str,
     kind: Kind,
     id: &str,
@@ -188,7 +248,7 @@ async fn close(
                      AND lower(valid) = $4";
     if row.known_from >= recorded {
         // Known only since this very transaction: it was never visible; drop it.
-        sqlx::query(&format!("DELETE FROM duty_list_versions WHERE {condition}"))
+        sqlx::query(&format!("DELETE FROM {} WHERE {condition}", t.versions))
             .bind(dep)
             .bind(kind.as_str())
             .bind(id)
@@ -197,7 +257,8 @@ async fn close(
             .await?;
     } else {
         sqlx::query(&format!(
-            "UPDATE duty_list_versions SET known = tstzrange(lower(known), $5) WHERE {condition}"
+            "UPDATE {} SET known = tstzrange(lower(known), $5) WHERE {condition}",
+            t.versions
         ))
         .bind(dep)
         .bind(kind.as_str())
@@ -211,6 +272,7 @@ async fn close(
         let end = row.valid_to.map_or(at, |to| to.min(at));
         insert(
             conn,
+            t,
             dep,
             kind,
             id,
@@ -228,6 +290,7 @@ async fn close(
 #[allow(clippy::too_many_arguments)]
 async fn insert(
     conn: &mut PgConnection,
+    t: &Tables,
     dep: &str,
     kind: Kind,
     id: &str,
@@ -240,10 +303,11 @@ async fn insert(
     if valid_to.is_some_and(|to| to <= valid_from) {
         return Ok(());
     }
-    sqlx::query(
-        "INSERT INTO duty_list_versions (department_id, kind, entity_id, data, valid, known, ordinal) \
+    sqlx::query(&format!(
+        "INSERT INTO {} (department_id, kind, entity_id, data, valid, known, ordinal) \
          VALUES ($1, $2, $3, $4, tstzrange($5, $6), tstzrange($7, NULL), $8)",
-    )
+        t.versions
+    ))
     .bind(dep)
     .bind(kind.as_str())
     .bind(id)
@@ -259,16 +323,18 @@ async fn insert(
 
 async fn current_rows(
     conn: &mut PgConnection,
+    t: &Tables,
     dep: &str,
     kind: Kind,
     id: &str,
 ) -> Result<Vec<Known>, StoreError> {
-    let rows = sqlx::query(
+    let rows = sqlx::query(&format!(
         "SELECT lower(valid) AS valid_from, upper(valid) AS valid_to, lower(known) AS known_from, data, ordinal \
-         FROM duty_list_versions \
+         FROM {} \
          WHERE department_id = $1 AND kind = $2 AND entity_id = $3 AND upper_inf(known) \
          ORDER BY lower(valid)",
-    )
+        t.versions
+    ))
     .bind(dep)
     .bind(kind.as_str())
     .bind(id)
@@ -289,6 +355,7 @@ fn known_from_row(row: &sqlx::postgres::PgRow) -> Result<Known, StoreError> {
 
 async fn record_touches(
     conn: &mut PgConnection,
+    t: &Tables,
     dep: &str,
     sequence: i64,
     touched: &BTreeSet<Key>,
@@ -298,10 +365,11 @@ async fn record_touches(
     }
     let kinds: Vec<&str> = touched.iter().map(|k| k.0.as_str()).collect();
     let ids: Vec<String> = touched.iter().map(|k| entity_id(k, dep)).collect();
-    sqlx::query(
-        "INSERT INTO duty_list_touches (department_id, kind, entity_id, sequence) \
+    sqlx::query(&format!(
+        "INSERT INTO {} (department_id, kind, entity_id, sequence) \
          SELECT $1, k, i, $4 FROM UNNEST($2::text[], $3::text[]) AS t(k, i) ON CONFLICT DO NOTHING",
-    )
+        t.touches
+    ))
     .bind(dep)
     .bind(&kinds)
     .bind(&ids)
@@ -341,6 +409,7 @@ fn normalise(segments: Segments) -> Segments {
 
 async fn apply_with_history(
     conn: &mut PgConnection,
+    t: &Tables,
     dep: &str,
     event: &StoredEvent,
     timed: Timed<DepartmentEvent>,
@@ -381,13 +450,14 @@ async fn apply_with_history(
     }
 
     // What is known now from `at` on.
-    let rows = sqlx::query(
+    let rows = sqlx::query(&format!(
         "SELECT kind, entity_id, lower(valid) AS valid_from, upper(valid) AS valid_to, \
                 lower(known) AS known_from, data, ordinal \
-         FROM duty_list_versions \
+         FROM {} \
          WHERE department_id = $1 AND upper_inf(known) AND (upper_inf(valid) OR upper(valid) > $2) \
          ORDER BY kind, entity_id, lower(valid)",
-    )
+        t.versions
+    ))
     .bind(dep)
     .bind(at)
     .fetch_all(&mut *conn)
@@ -443,12 +513,15 @@ async fn apply_with_history(
             .or_else(|| created.get(&key).copied())
             .unwrap_or(event.sequence);
         for row in &known {
-            close(conn, dep, key.0, &id, row, at, recorded).await?;
+            close(conn, t, dep, key.0, &id, row, at, recorded).await?;
         }
         for (i, (from, value)) in new_segments.iter().enumerate() {
             let Some(value) = value else { continue };
             let to = new_segments.get(i + 1).map(|(t, _)| *t);
-            insert(conn, dep, key.0, &id, value, *from, to, recorded, ordinal).await?;
+            insert(
+                conn, t, dep, key.0, &id, value, *from, to, recorded, ordinal,
+            )
+            .await?;
             touched.extend(parents(key.0, value));
         }
         for row in &known {
@@ -456,6 +529,6 @@ async fn apply_with_history(
         }
         touched.insert(key);
     }
-    record_touches(conn, dep, event.sequence, &touched).await?;
+    record_touches(conn, t, dep, event.sequence, &touched).await?;
     Ok(state)
 }

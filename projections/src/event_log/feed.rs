@@ -33,9 +33,10 @@ impl FeedFilter {
                 .event_types
                 .as_ref()
                 .is_none_or(|t| t.contains(&e.event_type))
-            && self.departments.as_ref().is_none_or(|d| {
-                e.aggregate_type == "department" && d.contains(&e.aggregate_id)
-            })
+            && self
+                .departments
+                .as_ref()
+                .is_none_or(|d| e.aggregate_type == "department" && d.contains(&e.aggregate_id))
     }
 }
 
