@@ -234,6 +234,7 @@ async fn apply_in_order(
 
 /// Closes a currently known row at transaction time `recorded`, keeping the part before `at`
 /// (if any) as a new row known from `recorded`.
+#[allow(clippy::too_many_arguments)]
 async fn close(
     conn: &mut PgConnection,
     t: &Tables,
