@@ -8,3 +8,4 @@ cd "$(dirname "$0")/.."
 export DATABASE_URL="$(ops/db.sh dutyledger_test)"
 cargo test --workspace --all-targets "$@"
 ops/node-tests.sh
+ops/kill-test.sh
