@@ -18,6 +18,7 @@ pub const MAX_PAGE: i32 = 500;
 
 /// The kinds of entity in a department's list.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "dutyledger_projections::duty_list::Kind")]
 pub enum EntityKind {
     /// The department itself (name, profile, staffing).
     Department,
@@ -33,34 +34,6 @@ pub enum EntityKind {
     Post,
     /// A post holding a task (id `taskId/postId`).
     Assignment,
-}
-
-impl From<EntityKind> for Kind {
-    fn from(k: EntityKind) -> Self {
-        match k {
-            EntityKind::Department => Kind::Department,
-            EntityKind::MainDuty => Kind::MainDuty,
-            EntityKind::Unit => Kind::Unit,
-            EntityKind::UnitDuty => Kind::UnitDuty,
-            EntityKind::Task => Kind::Task,
-            EntityKind::Post => Kind::Post,
-            EntityKind::Assignment => Kind::Assignment,
-        }
-    }
-}
-
-impl From<Kind> for EntityKind {
-    fn from(k: Kind) -> Self {
-        match k {
-            Kind::Department => EntityKind::Department,
-            Kind::MainDuty => EntityKind::MainDuty,
-            Kind::Unit => EntityKind::Unit,
-            Kind::UnitDuty => EntityKind::UnitDuty,
-            Kind::Task => EntityKind::Task,
-            Kind::Post => EntityKind::Post,
-            Kind::Assignment => EntityKind::Assignment,
-        }
-    }
 }
 
 /// An entity of a department's list.

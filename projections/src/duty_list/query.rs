@@ -266,37 +266,27 @@ impl DepartmentStructure {
 
     /// Positions of the unit duties a unit holds.
     pub fn unit_duties_of_unit(&self, unit_id: &str) -> Vec<usize> {
-        (0..self.unit_duties.len())
-            .filter(|&i| self.unit_duties[i].unit_id == unit_id)
-            .collect()
+        positions(&self.unit_duties, |d| d.unit_id == unit_id)
     }
 
     /// Positions of the unit duties derived from a main duty.
     pub fn unit_duties_of_main_duty(&self, duty_id: &str) -> Vec<usize> {
-        (0..self.unit_duties.len())
-            .filter(|&i| self.unit_duties[i].main_duty_id == duty_id)
-            .collect()
+        positions(&self.unit_duties, |d| d.main_duty_id == duty_id)
     }
 
     /// Positions of the tasks split from a unit duty.
     pub fn tasks_of_unit_duty(&self, unit_duty_id: &str) -> Vec<usize> {
-        (0..self.tasks.len())
-            .filter(|&i| self.tasks[i].unit_duty_id == unit_duty_id)
-            .collect()
+        positions(&self.tasks, |t| t.unit_duty_id == unit_duty_id)
     }
 
     /// Positions of the tasks a unit holds.
     pub fn tasks_of_unit(&self, unit_id: &str) -> Vec<usize> {
-        (0..self.tasks.len())
-            .filter(|&i| self.tasks[i].unit_id == unit_id)
-            .collect()
+        positions(&self.tasks, |t| t.unit_id == unit_id)
     }
 
     /// Positions of the posts of a unit.
     pub fn posts_of_unit(&self, unit_id: &str) -> Vec<usize> {
-        (0..self.posts.len())
-            .filter(|&i| self.posts[i].unit_id == unit_id)
-            .collect()
+        positions(&self.posts, |p| p.unit_id == unit_id)
     }
 
     /// Positions of the posts that hold a task.
@@ -338,6 +328,15 @@ impl DepartmentStructure {
                 .collect(),
         }
     }
+}
+
+fn positions<T>(items: &[T], keep: impl Fn(&T) -> bool) -> Vec<usize> {
+    items
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| keep(x))
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// Every department in force at `as_of`, in the order they were established.
