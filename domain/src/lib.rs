@@ -7,10 +7,12 @@
 //!   posts, staffing).
 //! - [`metadata`]: the keys every event's metadata carries (actor, request id, reason, effective
 //!   time).
+//! - [`power`]: the power list's value types (kinds with their codes, time-limit rules).
 //! - [`timeline`]: valid time: folding in `(effective_at, sequence)` order and deciding a
 //!   command at a point in history.
 
 pub mod department;
 pub mod metadata;
+pub mod power;
 pub mod timeline;
 pub mod values;

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::command::{DepartmentCommand, TaskDetails};
 use super::error::DepartmentError;
 use super::event::{Assignment, DepartmentEvent};
+use crate::power::{promise_exceeds_statute, PowerItemDetails};
 use crate::timeline::{Decide, Timed};
 use crate::values::{
     BodyKind, CreditCode, DepartmentLevel, DivisionCode, EntityId, Headcount, Name, Text,
@@ -71,6 +72,13 @@ struct TaskState {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct PowerItemState {
+    details: PowerItemDetails,
+    active: bool,
+    tasks: BTreeSet<EntityId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct PostState {
     unit_id: EntityId,
     name: Name,
@@ -88,6 +96,8 @@ pub struct Department {
     unit_duties: BTreeMap<EntityId, UnitDutyState>,
     tasks: BTreeMap<EntityId, TaskState>,
     posts: BTreeMap<EntityId, PostState>,
+    #[serde(default)]
+    power_items: BTreeMap<EntityId, PowerItemState>,
     /// The latest effective time of any event folded in (kept by the event store; `apply`
     /// does not know times).
     #[serde(default)]
@@ -163,6 +173,22 @@ impl Department {
     pub fn assignments(&self) -> impl Iterator<Item = (&EntityId, &EntityId)> {
         self.active_tasks()
             .flat_map(|(id, t)| t.posts.iter().map(move |p| (id, p)))
+    }
+
+    /// Active power items: id and details.
+    pub fn power_items(&self) -> impl Iterator<Item = (&EntityId, &PowerItemDetails)> {
+        self.power_items
+            .iter()
+            .filter(|(_, p)| p.active)
+            .map(|(id, p)| (id, &p.details))
+    }
+
+    /// Which task carries out which active power item: (item, task).
+    pub fn power_links(&self) -> impl Iterator<Item = (&EntityId, &EntityId)> {
+        self.power_items
+            .iter()
+            .filter(|(_, p)| p.active)
+            .flat_map(|(id, p)| p.tasks.iter().map(move |t| (id, t)))
     }
 
     /// The latest effective time of the events folded in, if the event store recorded it.
@@ -319,6 +345,28 @@ impl Department {
             C::UnassignTaskFromPost { task_id, post_id } => {
                 E::TaskUnassignedFromPost { task_id, post_id }
             }
+            C::ListPowerItem { item_id, details } => E::PowerItemListed {
+                item_id,
+                details: with_template(details),
+            },
+            C::AmendPowerItem { item_id, details } => E::PowerItemAmended {
+                item_id,
+                details: with_template(details),
+            },
+            C::DelistPowerItem { item_id } => E::PowerItemDelisted {
+                ended_links: self
+                    .power_items
+                    .get(&item_id)
+                    .map(|p| p.tasks.iter().cloned().collect())
+                    .unwrap_or_default(),
+                item_id,
+            },
+            C::LinkTaskToPowerItem { item_id, task_id } => {
+                E::TaskLinkedToPowerItem { item_id, task_id }
+            }
+            C::UnlinkTaskFromPowerItem { item_id, task_id } => {
+                E::TaskUnlinkedFromPowerItem { item_id, task_id }
+            }
             C::SetDepartmentStaffing { headcount } => E::DepartmentStaffingSet { headcount },
             C::SetUnitStaffing { unit_id, headcount } => E::UnitStaffingSet { unit_id, headcount },
         }
@@ -334,6 +382,9 @@ impl Department {
             E::UnitRenamed { unit_id, name } => self.unit(unit_id).is_ok_and(|u| u.name == *name),
             E::TaskAmended { task_id, details } => {
                 self.task(task_id).is_ok_and(|t| t.details == *details)
+            }
+            E::PowerItemAmended { item_id, details } => {
+                self.power_item(item_id).is_ok_and(|p| p.details == *details)
             }
             E::DepartmentStaffingSet { headcount } => {
                 self.profile.is_some() && self.staffing == Some(*headcount)
@@ -417,6 +468,13 @@ impl Department {
                 }
                 if self.active_posts().any(|(_, p)| p.unit_id == *unit_id) {
                     return Err(DepartmentError::UnitHoldsPosts(unit_id.clone()));
+                }
+                if self
+                    .power_items
+                    .values()
+                    .any(|p| p.active && p.details.unit_id == *unit_id)
+                {
+                    return Err(DepartmentError::UnitImplementsPowerItems(unit_id.clone()));
                 }
                 Ok(())
             }
@@ -517,6 +575,33 @@ impl Department {
                 }
                 Ok(())
             }
+            E::PowerItemListed { item_id, details } => {
+                if self.power_items.contains_key(item_id) {
+                    return Err(DepartmentError::PowerItemAlreadyExists(item_id.clone()));
+                }
+                self.check_power_details(details, None)
+            }
+            E::PowerItemAmended { item_id, details } => {
+                self.power_item(item_id)?;
+                self.check_power_details(details, Some(item_id))
+            }
+            E::PowerItemDelisted { item_id, .. } => self.power_item(item_id).map(drop),
+            E::TaskLinkedToPowerItem { item_id, task_id } => {
+                let item = self.power_item(item_id)?;
+                self.task(task_id)?;
+                if item.tasks.contains(task_id) {
+                    return Err(DepartmentError::TaskAlreadyLinked(item_id.clone(), task_id.clone()));
+                }
+                Ok(())
+            }
+            E::TaskUnlinkedFromPowerItem { item_id, task_id } => {
+                let item = self.power_item(item_id)?;
+                self.task(task_id)?;
+                if !item.tasks.contains(task_id) {
+                    return Err(DepartmentError::TaskNotLinked(item_id.clone(), task_id.clone()));
+                }
+                Ok(())
+            }
             E::DepartmentStaffingSet { headcount } => {
                 let units = self.unit_staffing_sum(None);
                 if units > u64::from(headcount.get()) {
@@ -558,10 +643,13 @@ impl Department {
         let posts_ok = self
             .active_posts()
             .all(|(_, p)| self.unit(&p.unit_id).is_ok());
+        let power_ok = self.power_items.values().filter(|p| p.active).all(|p| {
+            self.unit(&p.details.unit_id).is_ok() && p.tasks.iter().all(|t| self.task(t).is_ok())
+        });
         let staffing_ok = self
             .staffing
             .is_none_or(|d| self.unit_staffing_sum(None) <= u64::from(d.get()));
-        duties_ok && tasks_ok && posts_ok && staffing_ok
+        duties_ok && tasks_ok && posts_ok && power_ok && staffing_ok
     }
 
     fn merged_staffing(&self, from: &EntityId, into: &EntityId) -> Option<Headcount> {
@@ -601,6 +689,43 @@ impl Department {
                 units: sum,
                 department: self.staffing.map_or(Headcount::MAX, Headcount::get),
             });
+        }
+        Ok(())
+    }
+
+    fn power_item(&self, id: &EntityId) -> Result<&PowerItemState, DepartmentError> {
+        self.power_items
+            .get(id)
+            .filter(|p| p.active)
+            .ok_or_else(|| DepartmentError::PowerItemNotFound(id.clone()))
+    }
+
+    fn check_power_details(
+        &self,
+        details: &PowerItemDetails,
+        except: Option<&EntityId>,
+    ) -> Result<(), DepartmentError> {
+        self.unit(&details.unit_id)?;
+        let taken = self
+            .power_items
+            .iter()
+            .any(|(id, p)| p.active && p.details.code == details.code && Some(id) != except);
+        if taken {
+            return Err(DepartmentError::PowerCodeTaken(details.code.as_str().to_owned()));
+        }
+        if let (Some(promised), Some(statutory)) = (details.promised_limit, details.statutory_limit) {
+            if promise_exceeds_statute(promised, statutory) {
+                let show = |l: crate::values::TimeLimit| {
+                    format!("{} {} days", l.days(), match l.kind() {
+                        crate::values::DayKind::Working => "working",
+                        crate::values::DayKind::Calendar => "calendar",
+                    })
+                };
+                return Err(DepartmentError::PromisedLimitExceedsStatutory {
+                    promised: show(promised),
+                    statutory: show(statutory),
+                });
+            }
         }
         Ok(())
     }
@@ -758,6 +883,11 @@ impl Department {
                         post.unit_id = into_unit_id.clone();
                     }
                 }
+                for item in self.power_items.values_mut() {
+                    if item.active && item.details.unit_id == unit_id {
+                        item.details.unit_id = into_unit_id.clone();
+                    }
+                }
                 if let Some(unit) = self.units.get_mut(&unit_id) {
                     unit.active = false;
                     unit.staffing = None;
@@ -833,6 +963,9 @@ impl Department {
                     task.active = false;
                     task.posts.clear();
                 }
+                for item in self.power_items.values_mut() {
+                    item.tasks.remove(&task_id);
+                }
             }
             E::PostCreated {
                 post_id,
@@ -863,6 +996,37 @@ impl Department {
                     task.posts.remove(&post_id);
                 }
             }
+            E::PowerItemListed { item_id, details } => {
+                self.power_items.insert(
+                    item_id,
+                    PowerItemState {
+                        details,
+                        active: true,
+                        tasks: BTreeSet::new(),
+                    },
+                );
+            }
+            E::PowerItemAmended { item_id, details } => {
+                if let Some(item) = self.power_items.get_mut(&item_id) {
+                    item.details = details;
+                }
+            }
+            E::PowerItemDelisted { item_id, .. } => {
+                if let Some(item) = self.power_items.get_mut(&item_id) {
+                    item.active = false;
+                    item.tasks.clear();
+                }
+            }
+            E::TaskLinkedToPowerItem { item_id, task_id } => {
+                if let Some(item) = self.power_items.get_mut(&item_id) {
+                    item.tasks.insert(task_id);
+                }
+            }
+            E::TaskUnlinkedFromPowerItem { item_id, task_id } => {
+                if let Some(item) = self.power_items.get_mut(&item_id) {
+                    item.tasks.remove(&task_id);
+                }
+            }
             E::DepartmentStaffingSet { headcount } => {
                 self.staffing = Some(headcount);
             }
@@ -873,6 +1037,19 @@ impl Department {
             }
         }
     }
+}
+
+/// A power item without responsibility stages gets its kind's standard template.
+fn with_template(mut details: PowerItemDetails) -> PowerItemDetails {
+    if details.stages.is_empty() {
+        details.stages = details
+            .kind
+            .template_stages()
+            .iter()
+            .filter_map(|s| Name::parse(s).ok())
+            .collect();
+    }
+    details
 }
 
 /// A task with any risk flag must state scope, procedure, time limit and standard.

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::power::PowerItemDetails;
+
 use crate::values::{
     BodyKind, CreditCode, DepartmentLevel, DivisionCode, EntityId, Headcount, Name, Text, TimeLimit,
 };
@@ -181,6 +183,39 @@ pub enum DepartmentCommand {
     SetDepartmentStaffing {
         /// The headcount.
         headcount: Headcount,
+    },
+    /// Put a power item (权责清单事项) on the department's power list.
+    ListPowerItem {
+        /// Id of the new item.
+        item_id: EntityId,
+        /// What it says (empty stages: the kind's standard template).
+        details: PowerItemDetails,
+    },
+    /// Replace a power item's details.
+    AmendPowerItem {
+        /// Which item.
+        item_id: EntityId,
+        /// The new details.
+        details: PowerItemDetails,
+    },
+    /// Take a power item off the list; its links to tasks end.
+    DelistPowerItem {
+        /// Which item.
+        item_id: EntityId,
+    },
+    /// Link a work task to a power item (the task carries out the power).
+    LinkTaskToPowerItem {
+        /// Which item.
+        item_id: EntityId,
+        /// Which task.
+        task_id: EntityId,
+    },
+    /// End a task's link to a power item.
+    UnlinkTaskFromPowerItem {
+        /// Which item.
+        item_id: EntityId,
+        /// Which task.
+        task_id: EntityId,
     },
     /// Set a unit's staffing headcount.
     SetUnitStaffing {

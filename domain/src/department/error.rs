@@ -107,6 +107,32 @@ pub enum DepartmentError {
         /// Why it would no longer be valid.
         cause: Box<DepartmentError>,
     },
+    /// No active power item with this id.
+    #[error("power item {0} not found")]
+    PowerItemNotFound(EntityId),
+    /// The power item id is taken.
+    #[error("power item id {0} is already used in this department")]
+    PowerItemAlreadyExists(EntityId),
+    /// Another active power item of the department has this code.
+    #[error("another power item of this department already has the code {0:?}")]
+    PowerCodeTaken(String),
+    /// The promised time limit exceeds the statutory one.
+    #[error("the promised time limit ({promised}) exceeds the statutory one ({statutory})")]
+    PromisedLimitExceedsStatutory {
+        /// The promised limit, as text.
+        promised: String,
+        /// The statutory limit, as text.
+        statutory: String,
+    },
+    /// The task is linked to the item already.
+    #[error("task {1} is already linked to power item {0}")]
+    TaskAlreadyLinked(EntityId, EntityId),
+    /// The task is not linked to the item.
+    #[error("task {1} is not linked to power item {0}")]
+    TaskNotLinked(EntityId, EntityId),
+    /// The unit still implements power items.
+    #[error("unit {0} still implements power items")]
+    UnitImplementsPowerItems(EntityId),
     /// The units' staffing would exceed the department's.
     #[error("the units' staffing would add up to {units}, above the department's {department}")]
     StaffingExceedsDepartment {
@@ -134,11 +160,12 @@ impl DepartmentError {
         use DepartmentError::*;
         match self {
             DepartmentNotFound | MainDutyNotFound(_) | UnitNotFound(_) | UnitDutyNotFound(_)
-            | TaskNotFound(_) | PostNotFound(_) => ErrorClass::NotFound,
+            | TaskNotFound(_) | PostNotFound(_) | PowerItemNotFound(_) => ErrorClass::NotFound,
             DivisionLevelMismatch { .. }
             | MergeIntoSameUnit
             | HighRiskTaskIncomplete(_)
-            | PostBelongsToAnotherUnit { .. } => ErrorClass::Invalid,
+            | PostBelongsToAnotherUnit { .. }
+            | PromisedLimitExceedsStatutory { .. } => ErrorClass::Invalid,
             DepartmentAlreadyEstablished
             | MainDutyAlreadyExists(_)
             | MainDutyHasUnitDuties(_)
@@ -155,6 +182,11 @@ impl DepartmentError {
             | TaskAlreadyAssigned(..)
             | TaskNotAssigned(..)
             | BreaksLaterHistory { .. }
+            | PowerItemAlreadyExists(_)
+            | PowerCodeTaken(_)
+            | TaskAlreadyLinked(..)
+            | TaskNotLinked(..)
+            | UnitImplementsPowerItems(_)
             | StaffingExceedsDepartment { .. } => ErrorClass::Conflict,
         }
     }
@@ -190,6 +222,13 @@ impl DepartmentError {
             TaskNotAssigned(..) => "TASK_NOT_ASSIGNED",
             StaffingExceedsDepartment { .. } => "STAFFING_EXCEEDS_DEPARTMENT",
             BreaksLaterHistory { .. } => "BREAKS_LATER_HISTORY",
+            PowerItemNotFound(_) => "POWER_ITEM_NOT_FOUND",
+            PowerItemAlreadyExists(_) => "POWER_ITEM_ALREADY_EXISTS",
+            PowerCodeTaken(_) => "POWER_CODE_TAKEN",
+            PromisedLimitExceedsStatutory { .. } => "PROMISED_LIMIT_EXCEEDS_STATUTORY",
+            TaskAlreadyLinked(..) => "TASK_ALREADY_LINKED",
+            TaskNotLinked(..) => "TASK_NOT_LINKED",
+            UnitImplementsPowerItems(_) => "UNIT_IMPLEMENTS_POWER_ITEMS",
         }
     }
 
@@ -205,6 +244,8 @@ impl DepartmentError {
                 | TaskAlreadyExists(_)
                 | PostAlreadyExists(_)
                 | TaskAlreadyAssigned(..)
+                | PowerItemAlreadyExists(_)
+                | TaskAlreadyLinked(..)
         )
     }
 }

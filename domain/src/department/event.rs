@@ -6,6 +6,7 @@ use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
 use super::command::TaskDetails;
+use crate::power::PowerItemDetails;
 use crate::values::{
     BodyKind, CreditCode, DepartmentLevel, DivisionCode, EntityId, Headcount, Name, Text,
 };
@@ -172,6 +173,41 @@ pub enum DepartmentEvent {
         /// The post.
         post_id: EntityId,
     },
+    /// A power item was put on the department's power list.
+    PowerItemListed {
+        /// Its id.
+        item_id: EntityId,
+        /// What it says.
+        details: PowerItemDetails,
+    },
+    /// A power item's details were replaced.
+    PowerItemAmended {
+        /// Its id.
+        item_id: EntityId,
+        /// The new details.
+        details: PowerItemDetails,
+    },
+    /// A power item was taken off the list; its links to tasks ended.
+    PowerItemDelisted {
+        /// Its id.
+        item_id: EntityId,
+        /// Tasks linked to it until now.
+        ended_links: Vec<EntityId>,
+    },
+    /// A task was linked to a power item.
+    TaskLinkedToPowerItem {
+        /// The item.
+        item_id: EntityId,
+        /// The task.
+        task_id: EntityId,
+    },
+    /// A task's link to a power item ended.
+    TaskUnlinkedFromPowerItem {
+        /// The item.
+        item_id: EntityId,
+        /// The task.
+        task_id: EntityId,
+    },
     /// The department's staffing was set.
     DepartmentStaffingSet {
         /// The headcount.
@@ -188,7 +224,7 @@ pub enum DepartmentEvent {
 
 impl DepartmentEvent {
     /// Every event type name, as stored. A test checks this list against the serde tags.
-    pub const TYPES: [&'static str; 20] = [
+    pub const TYPES: [&'static str; 25] = [
         "DepartmentEstablished",
         "MainDutyDefined",
         "MainDutyAmended",
@@ -209,6 +245,11 @@ impl DepartmentEvent {
         "TaskUnassignedFromPost",
         "DepartmentStaffingSet",
         "UnitStaffingSet",
+        "PowerItemListed",
+        "PowerItemAmended",
+        "PowerItemDelisted",
+        "TaskLinkedToPowerItem",
+        "TaskUnlinkedFromPowerItem",
     ];
 
     /// The stored event type name.
@@ -234,6 +275,11 @@ impl DepartmentEvent {
             Self::TaskUnassignedFromPost { .. } => "TaskUnassignedFromPost",
             Self::DepartmentStaffingSet { .. } => "DepartmentStaffingSet",
             Self::UnitStaffingSet { .. } => "UnitStaffingSet",
+            Self::PowerItemListed { .. } => "PowerItemListed",
+            Self::PowerItemAmended { .. } => "PowerItemAmended",
+            Self::PowerItemDelisted { .. } => "PowerItemDelisted",
+            Self::TaskLinkedToPowerItem { .. } => "TaskLinkedToPowerItem",
+            Self::TaskUnlinkedFromPowerItem { .. } => "TaskUnlinkedFromPowerItem",
         }
     }
 }

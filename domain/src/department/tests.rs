@@ -3,6 +3,7 @@
 use cqrs_es::test::TestFramework;
 
 use super::*;
+use crate::power::{PowerCode, PowerItemDetails, PowerKind};
 use crate::values::{
     BodyKind, CreditCode, DayKind, DepartmentLevel, DivisionCode, DivisionLevel, EntityId,
     Headcount, Name, Text, TimeLimit,
@@ -73,6 +74,34 @@ fn risky_task() -> TaskDetails {
             wide_discretion: true,
             ..RiskFlags::default()
         },
+    }
+}
+
+fn power(code: &str) -> PowerItemDetails {
+    PowerItemDetails {
+        code: PowerCode::parse(code).expect("code"),
+        name: name("食品生产许可"),
+        sub_item: None,
+        kind: PowerKind::Licensing,
+        legal_basis: text("《中华人民共和国食品安全法》第三十五条"),
+        unit_id: id("u1"),
+        level: DepartmentLevel::City,
+        stages: vec![],
+        accountability: vec![text("对符合条件的申请不予受理的")],
+        statutory_limit: Some(TimeLimit::new(20, DayKind::Working).expect("limit")),
+        promised_limit: Some(TimeLimit::new(10, DayKind::Working).expect("limit")),
+    }
+}
+
+fn with_template(mut d: PowerItemDetails) -> PowerItemDetails {
+    d.stages = ["受理", "审查", "决定", "送达", "事后监管"].iter().map(|s| name(s)).collect();
+    d
+}
+
+fn listed() -> DepartmentEvent {
+    DepartmentEvent::PowerItemListed {
+        item_id: id("pi1"),
+        details: with_template(power("XK-01")),
     }
 }
 
@@ -184,6 +213,26 @@ fn every_event_serialises_with_its_type_name_as_tag() {
             DepartmentEvent::UnitStaffingSet {
                 unit_id: id("u1"),
                 headcount: heads(1),
+            },
+            DepartmentEvent::PowerItemListed {
+                item_id: id("pi1"),
+                details: power("XK-01"),
+            },
+            DepartmentEvent::PowerItemAmended {
+                item_id: id("pi1"),
+                details: power("XK-01"),
+            },
+            DepartmentEvent::TaskLinkedToPowerItem {
+                item_id: id("pi1"),
+                task_id: id("t1"),
+            },
+            DepartmentEvent::TaskUnlinkedFromPowerItem {
+                item_id: id("pi1"),
+                task_id: id("t1"),
+            },
+            DepartmentEvent::PowerItemDelisted {
+                item_id: id("pi1"),
+                ended_links: vec![],
             },
         ],
     );
@@ -1255,6 +1304,259 @@ fn set_unit_staffing_unknown_unit_is_refused() {
             headcount: heads(1),
         })
         .then_expect_error(DepartmentError::UnitNotFound(id("u9")));
+}
+
+// --- power items ----------------------------------------------------------------------------
+
+#[test]
+fn list_power_item_new_emits_listed_with_the_template_stages() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::ListPowerItem {
+            item_id: id("pi1"),
+            details: power("XK-01"),
+        })
+        .then_expect_events(vec![listed()]);
+}
+
+#[test]
+fn list_power_item_with_own_stages_keeps_them() {
+    let mut details = power("CF-01");
+    details.kind = PowerKind::Penalty;
+    details.stages = vec![name("立案"), name("决定")];
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::ListPowerItem {
+            item_id: id("pi2"),
+            details: details.clone(),
+        })
+        .then_expect_events(vec![DepartmentEvent::PowerItemListed {
+            item_id: id("pi2"),
+            details,
+        }]);
+}
+
+#[test]
+fn list_power_item_existing_id_is_refused() {
+    Fixture::with(())
+        .given(with(structure(), vec![listed()]))
+        .when(DepartmentCommand::ListPowerItem {
+            item_id: id("pi1"),
+            details: power("XK-02"),
+        })
+        .then_expect_error(DepartmentError::PowerItemAlreadyExists(id("pi1")));
+}
+
+#[test]
+fn list_power_item_code_taken_is_refused() {
+    Fixture::with(())
+        .given(with(structure(), vec![listed()]))
+        .when(DepartmentCommand::ListPowerItem {
+            item_id: id("pi2"),
+            details: power("XK-01"),
+        })
+        .then_expect_error(DepartmentError::PowerCodeTaken("XK-01".into()));
+}
+
+#[test]
+fn list_power_item_unknown_implementing_unit_is_refused() {
+    let mut details = power("XK-02");
+    details.unit_id = id("u9");
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::ListPowerItem {
+            item_id: id("pi2"),
+            details,
+        })
+        .then_expect_error(DepartmentError::UnitNotFound(id("u9")));
+}
+
+#[test]
+fn list_power_item_promised_above_statutory_is_refused() {
+    let mut details = power("XK-02");
+    details.promised_limit = Some(TimeLimit::new(25, DayKind::Working).expect("limit"));
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::ListPowerItem {
+            item_id: id("pi2"),
+            details,
+        })
+        .then_expect_error(DepartmentError::PromisedLimitExceedsStatutory {
+            promised: "25 working days".into(),
+            statutory: "20 working days".into(),
+        });
+}
+
+#[test]
+fn amend_power_item_new_details_emits_amended() {
+    let mut details = with_template(power("XK-01"));
+    details.name = name("食品生产许可（新办）");
+    Fixture::with(())
+        .given(with(structure(), vec![listed()]))
+        .when(DepartmentCommand::AmendPowerItem {
+            item_id: id("pi1"),
+            details: details.clone(),
+        })
+        .then_expect_events(vec![DepartmentEvent::PowerItemAmended {
+            item_id: id("pi1"),
+            details,
+        }]);
+}
+
+#[test]
+fn amend_power_item_same_details_emits_nothing() {
+    Fixture::with(())
+        .given(with(structure(), vec![listed()]))
+        .when(DepartmentCommand::AmendPowerItem {
+            item_id: id("pi1"),
+            details: power("XK-01"),
+        })
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn amend_power_item_unknown_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::AmendPowerItem {
+            item_id: id("pi9"),
+            details: power("XK-01"),
+        })
+        .then_expect_error(DepartmentError::PowerItemNotFound(id("pi9")));
+}
+
+#[test]
+fn delist_power_item_ends_its_links() {
+    Fixture::with(())
+        .given(with(
+            structure(),
+            vec![
+                listed(),
+                DepartmentEvent::TaskLinkedToPowerItem {
+                    item_id: id("pi1"),
+                    task_id: id("t1"),
+                },
+            ],
+        ))
+        .when(DepartmentCommand::DelistPowerItem { item_id: id("pi1") })
+        .then_expect_events(vec![DepartmentEvent::PowerItemDelisted {
+            item_id: id("pi1"),
+            ended_links: vec![id("t1")],
+        }]);
+}
+
+#[test]
+fn delist_power_item_unknown_is_refused() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::DelistPowerItem { item_id: id("pi9") })
+        .then_expect_error(DepartmentError::PowerItemNotFound(id("pi9")));
+}
+
+#[test]
+fn link_task_to_power_item_emits_linked() {
+    Fixture::with(())
+        .given(with(structure(), vec![listed()]))
+        .when(DepartmentCommand::LinkTaskToPowerItem {
+            item_id: id("pi1"),
+            task_id: id("t1"),
+        })
+        .then_expect_events(vec![DepartmentEvent::TaskLinkedToPowerItem {
+            item_id: id("pi1"),
+            task_id: id("t1"),
+        }]);
+}
+
+#[test]
+fn link_task_to_power_item_twice_is_refused() {
+    Fixture::with(())
+        .given(with(
+            structure(),
+            vec![
+                listed(),
+                DepartmentEvent::TaskLinkedToPowerItem {
+                    item_id: id("pi1"),
+                    task_id: id("t1"),
+                },
+            ],
+        ))
+        .when(DepartmentCommand::LinkTaskToPowerItem {
+            item_id: id("pi1"),
+            task_id: id("t1"),
+        })
+        .then_expect_error(DepartmentError::TaskAlreadyLinked(id("pi1"), id("t1")));
+}
+
+#[test]
+fn link_unknown_task_to_power_item_is_refused() {
+    Fixture::with(())
+        .given(with(structure(), vec![listed()]))
+        .when(DepartmentCommand::LinkTaskToPowerItem {
+            item_id: id("pi1"),
+            task_id: id("t9"),
+        })
+        .then_expect_error(DepartmentError::TaskNotFound(id("t9")));
+}
+
+#[test]
+fn unlink_task_not_linked_is_refused() {
+    Fixture::with(())
+        .given(with(structure(), vec![listed()]))
+        .when(DepartmentCommand::UnlinkTaskFromPowerItem {
+            item_id: id("pi1"),
+            task_id: id("t1"),
+        })
+        .then_expect_error(DepartmentError::TaskNotLinked(id("pi1"), id("t1")));
+}
+
+#[test]
+fn abolish_unit_implementing_power_items_is_refused() {
+    Fixture::with(())
+        .given(with(
+            vec![
+                established(),
+                DepartmentEvent::UnitEstablished {
+                    unit_id: id("u1"),
+                    name: name("行政审批科"),
+                },
+            ],
+            vec![listed()],
+        ))
+        .when(DepartmentCommand::AbolishUnit { unit_id: id("u1") })
+        .then_expect_error(DepartmentError::UnitImplementsPowerItems(id("u1")));
+}
+
+#[test]
+fn retiring_a_task_ends_its_power_links_and_merging_moves_items() {
+    let mut state = Department::default();
+    for e in with(
+        structure(),
+        vec![
+            listed(),
+            DepartmentEvent::TaskLinkedToPowerItem {
+                item_id: id("pi1"),
+                task_id: id("t1"),
+            },
+            DepartmentEvent::TaskRetired {
+                task_id: id("t1"),
+                ended_assignments: vec![id("p1")],
+            },
+            DepartmentEvent::UnitMerged {
+                unit_id: id("u1"),
+                into_unit_id: id("u2"),
+                moved_unit_duties: vec![],
+                moved_tasks: vec![],
+                moved_posts: vec![],
+                into_staffing: None,
+            },
+        ],
+    ) {
+        cqrs_es::Aggregate::apply(&mut state, e);
+    }
+    assert_eq!(state.power_links().count(), 0);
+    let units: Vec<&str> = state.power_items().map(|(_, d)| d.unit_id.as_str()).collect();
+    assert_eq!(units, ["u2"]);
+    assert!(state.is_consistent());
 }
 
 // --- properties -----------------------------------------------------------------------------
