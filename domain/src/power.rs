@@ -102,7 +102,10 @@ impl PowerKind {
         for k in PowerKind::ALL {
             let name = k.chinese();
             let short = name.strip_prefix("行政").unwrap_or(name);
-            if s == name || stripped == short || (k == PowerKind::Other && (s == "其他" || s == "其他权力")) {
+            if s == name
+                || stripped == short
+                || (k == PowerKind::Other && (s == "其他" || s == "其他权力"))
+            {
                 return Ok(k);
             }
             if s.eq_ignore_ascii_case(&format!("{k:?}")) {
@@ -133,13 +136,17 @@ impl PowerCode {
         let s = input.trim();
         let ok = !s.is_empty()
             && s.len() <= 64
-            && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
         if ok {
             Ok(Self(s.to_owned()))
         } else {
             Err(ValueError::InvalidText {
                 field: "code",
-                reason: format!("{:?} is not a power item code (1-64 letters, digits, - _ .)", s.chars().take(80).collect::<String>()),
+                reason: format!(
+                    "{:?} is not a power item code (1-64 letters, digits, - _ .)",
+                    s.chars().take(80).collect::<String>()
+                ),
             })
         }
     }

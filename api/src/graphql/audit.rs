@@ -34,6 +34,10 @@ pub enum EntityKind {
     Post,
     /// A post holding a task (id `taskId/postId`).
     Assignment,
+    /// A power item.
+    PowerItem,
+    /// A task carrying out a power item (id `itemId/taskId`).
+    PowerLink,
 }
 
 /// An entity of a department's list.
@@ -199,9 +203,9 @@ impl AuditQuery {
             Some(EntityRef { kind, id }) => {
                 let id =
                     id.ok_or_else(|| ApiError::bad_input("entity.id", "required for this kind"))?;
-                if kind == EntityKind::Assignment {
+                if matches!(kind, EntityKind::Assignment | EntityKind::PowerLink) {
                     let (t, p) = id.split_once('/').ok_or_else(|| {
-                        ApiError::bad_input("entity.id", "an assignment's id is taskId/postId")
+                        ApiError::bad_input("entity.id", "this kind's id is two ids joined by /")
                     })?;
                     parse_field("entity.id", EntityId::parse(t))?;
                     parse_field("entity.id", EntityId::parse(p))?;

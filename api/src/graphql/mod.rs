@@ -5,6 +5,7 @@ pub mod audit;
 pub mod error;
 pub mod event;
 pub mod feed;
+pub mod power;
 pub mod structure;
 pub mod time;
 
@@ -18,11 +19,12 @@ pub struct Query(
     structure::StructureQuery,
     audit::AuditQuery,
     feed::FeedQuery,
+    power::PowerQuery,
 );
 
 /// All mutations.
 #[derive(MergedObject, Default, Debug)]
-pub struct Mutation(structure::StructureMutation);
+pub struct Mutation(structure::StructureMutation, power::PowerMutation);
 
 /// All subscriptions.
 #[derive(MergedSubscription, Default, Debug)]

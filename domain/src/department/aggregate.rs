@@ -383,9 +383,9 @@ impl Department {
             E::TaskAmended { task_id, details } => {
                 self.task(task_id).is_ok_and(|t| t.details == *details)
             }
-            E::PowerItemAmended { item_id, details } => {
-                self.power_item(item_id).is_ok_and(|p| p.details == *details)
-            }
+            E::PowerItemAmended { item_id, details } => self
+                .power_item(item_id)
+                .is_ok_and(|p| p.details == *details),
             E::DepartmentStaffingSet { headcount } => {
                 self.profile.is_some() && self.staffing == Some(*headcount)
             }
@@ -590,7 +590,10 @@ impl Department {
                 let item = self.power_item(item_id)?;
                 self.task(task_id)?;
                 if item.tasks.contains(task_id) {
-                    return Err(DepartmentError::TaskAlreadyLinked(item_id.clone(), task_id.clone()));
+                    return Err(DepartmentError::TaskAlreadyLinked(
+                        item_id.clone(),
+                        task_id.clone(),
+                    ));
                 }
                 Ok(())
             }
@@ -598,7 +601,10 @@ impl Department {
                 let item = self.power_item(item_id)?;
                 self.task(task_id)?;
                 if !item.tasks.contains(task_id) {
-                    return Err(DepartmentError::TaskNotLinked(item_id.clone(), task_id.clone()));
+                    return Err(DepartmentError::TaskNotLinked(
+                        item_id.clone(),
+                        task_id.clone(),
+                    ));
                 }
                 Ok(())
             }
@@ -711,15 +717,22 @@ impl Department {
             .iter()
             .any(|(id, p)| p.active && p.details.code == details.code && Some(id) != except);
         if taken {
-            return Err(DepartmentError::PowerCodeTaken(details.code.as_str().to_owned()));
+            return Err(DepartmentError::PowerCodeTaken(
+                details.code.as_str().to_owned(),
+            ));
         }
-        if let (Some(promised), Some(statutory)) = (details.promised_limit, details.statutory_limit) {
+        if let (Some(promised), Some(statutory)) = (details.promised_limit, details.statutory_limit)
+        {
             if promise_exceeds_statute(promised, statutory) {
                 let show = |l: crate::values::TimeLimit| {
-                    format!("{} {} days", l.days(), match l.kind() {
-                        crate::values::DayKind::Working => "working",
-                        crate::values::DayKind::Calendar => "calendar",
-                    })
+                    format!(
+                        "{} {} days",
+                        l.days(),
+                        match l.kind() {
+                            crate::values::DayKind::Working => "working",
+                            crate::values::DayKind::Calendar => "calendar",
+                        }
+                    )
                 };
                 return Err(DepartmentError::PromisedLimitExceedsStatutory {
                     promised: show(promised),

@@ -94,7 +94,10 @@ fn power(code: &str) -> PowerItemDetails {
 }
 
 fn with_template(mut d: PowerItemDetails) -> PowerItemDetails {
-    d.stages = ["受理", "审查", "决定", "送达", "事后监管"].iter().map(|s| name(s)).collect();
+    d.stages = ["受理", "审查", "决定", "送达", "事后监管"]
+        .iter()
+        .map(|s| name(s))
+        .collect();
     d
 }
 
@@ -1554,7 +1557,10 @@ fn retiring_a_task_ends_its_power_links_and_merging_moves_items() {
         cqrs_es::Aggregate::apply(&mut state, e);
     }
     assert_eq!(state.power_links().count(), 0);
-    let units: Vec<&str> = state.power_items().map(|(_, d)| d.unit_id.as_str()).collect();
+    let units: Vec<&str> = state
+        .power_items()
+        .map(|(_, d)| d.unit_id.as_str())
+        .collect();
     assert_eq!(units, ["u2"]);
     assert!(state.is_consistent());
 }

@@ -6,6 +6,7 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use dutyledger_domain::department::{Department, TaskView};
+use dutyledger_domain::power::PowerItemDetails;
 use dutyledger_domain::values::{DayKind, Headcount};
 use serde_json::{json, Value};
 
@@ -28,11 +29,15 @@ pub enum Kind {
     Post,
     /// A post holding a task (`task_id/post_id`).
     Assignment,
+    /// A power item (权责清单事项).
+    PowerItem,
+    /// A task carrying out a power item (`item_id/task_id`).
+    PowerLink,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Department,
         Kind::MainDuty,
         Kind::Unit,
@@ -40,6 +45,8 @@ impl Kind {
         Kind::Task,
         Kind::Post,
         Kind::Assignment,
+        Kind::PowerItem,
+        Kind::PowerLink,
     ];
 
     /// The stored name.
@@ -52,6 +59,8 @@ impl Kind {
             Kind::Task => "task",
             Kind::Post => "post",
             Kind::Assignment => "assignment",
+            Kind::PowerItem => "power_item",
+            Kind::PowerLink => "power_link",
         }
     }
 
@@ -108,6 +117,26 @@ fn task_value(t: &TaskView<'_>) -> Value {
         "strictPolicyStandard": d.risks.strict_policy_standard,
         "wideDiscretion": d.risks.wide_discretion,
         "integrityRisk": d.risks.integrity_risk,
+    })
+}
+
+fn power_value(d: &PowerItemDetails) -> Value {
+    let limit = |l: Option<dutyledger_domain::values::TimeLimit>| {
+        l.map(|t| json!({ "days": t.days(), "kind": day_kind(t.kind()) }))
+    };
+    json!({
+        "code": d.code.as_str(),
+        "name": d.name.as_str(),
+        "subItem": d.sub_item.as_ref().map(|s| s.as_str()),
+        "kind": enum_text(&d.kind),
+        "kindCode": d.kind.code(),
+        "legalBasis": d.legal_basis.as_str(),
+        "unitId": d.unit_id.as_str(),
+        "level": enum_text(&d.level),
+        "stages": d.stages.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        "accountability": d.accountability.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        "statutoryLimit": limit(d.statutory_limit),
+        "promisedLimit": limit(d.promised_limit),
     })
 }
 
@@ -221,6 +250,29 @@ pub fn diff(old: &Department, new: &Department) -> Vec<Change> {
             });
         },
     );
+    merge(old.power_items(), new.power_items(), |k, a, b| {
+        out.push(Change {
+            key: (Kind::PowerItem, id(k)),
+            old: a.map(|d| power_value(d)),
+            new: b.map(|d| power_value(d)),
+        });
+    });
+    // Items iterate in id order and each item's tasks in id order: sorted by (item, task).
+    merge(
+        old.power_links().map(|k| (k, ())),
+        new.power_links().map(|k| (k, ())),
+        |(item, task), a, b| {
+            let v = json!({ "itemId": item.as_str(), "taskId": task.as_str() });
+            out.push(Change {
+                key: (
+                    Kind::PowerLink,
+                    format!("{}/{}", item.as_str(), task.as_str()),
+                ),
+                old: a.map(|_| v.clone()),
+                new: b.map(|_| v.clone()),
+            });
+        },
+    );
     // Tasks iterate in id order and each task's posts in id order: sorted by (task, post).
     merge(
         old.assignments().map(|k| (k, ())),
@@ -269,6 +321,11 @@ pub fn parents(kind: Kind, value: &Value) -> Vec<Key> {
         Kind::Assignment => {
             push(Kind::Task, "taskId");
             push(Kind::Post, "postId");
+        }
+        Kind::PowerItem => push(Kind::Unit, "unitId"),
+        Kind::PowerLink => {
+            push(Kind::PowerItem, "itemId");
+            push(Kind::Task, "taskId");
         }
         Kind::Department | Kind::MainDuty | Kind::Unit => {}
     }

@@ -14,8 +14,8 @@ pub use audit::{changes, history, EntityChange, HistoryFilter, HistoryPage};
 pub use entities::{diff, entities, Change, Key, Kind};
 pub use project::{DutyList, Tables};
 pub use query::{
-    departments, structure, AsOf, Coverage, DepartmentRow, DepartmentStructure, MainDutyRow,
-    PostRow, TaskRow, UnitDutyRow, UnitRow,
+    department_level, departments, structure, AsOf, Coverage, DepartmentRow, DepartmentStructure,
+    LimitRow, MainDutyRow, PostRow, PowerItemRow, TaskRow, UnitDutyRow, UnitRow,
 };
 
 /// The projection's name (its checkpoint).

@@ -157,6 +157,66 @@ fn department_row(id: String, v: &Value, established_at: Option<DateTime<Utc>>) 
     }
 }
 
+/// A time limit as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitRow {
+    /// Days.
+    pub days: i32,
+    /// `Working` or `Calendar`.
+    pub working: bool,
+}
+
+/// A power item (权责清单事项).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PowerItemRow {
+    /// Id.
+    pub item_id: String,
+    /// 事项编码.
+    pub code: String,
+    /// 事项名称.
+    pub name: String,
+    /// 子项.
+    pub sub_item: Option<String>,
+    /// Kind (`Licensing`, ...).
+    pub kind: String,
+    /// The kind's numeric code (`01`..`10`, `20`).
+    pub kind_code: String,
+    /// 设定依据.
+    pub legal_basis: String,
+    /// The implementing unit.
+    pub unit_id: String,
+    /// 行使层级 (`City`, ...).
+    pub level: String,
+    /// 责任事项.
+    pub stages: Vec<String>,
+    /// 追责情形.
+    pub accountability: Vec<String>,
+    /// 法定时限.
+    pub statutory_limit: Option<LimitRow>,
+    /// 承诺时限.
+    pub promised_limit: Option<LimitRow>,
+}
+
+fn strings(v: &Value, k: &str) -> Vec<String> {
+    v.get(k)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn limit(v: &Value, k: &str) -> Option<LimitRow> {
+    let l = v.get(k)?;
+    Some(LimitRow {
+        days: l.get("days")?.as_i64()? as i32,
+        working: l.get("kind")?.as_str()? == "Working",
+    })
+}
+
 /// The "two full decompositions" report: what is not yet decomposed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Coverage {
@@ -197,6 +257,10 @@ pub struct DepartmentStructure {
     pub posts: Vec<PostRow>,
     /// `(task_id, post_id)` pairs.
     pub assignments: Vec<(String, String)>,
+    /// Its power list.
+    pub power_items: Vec<PowerItemRow>,
+    /// `(item_id, task_id)` pairs: which task carries out which power item.
+    pub power_links: Vec<(String, String)>,
     posts_by_task: HashMap<String, Vec<usize>>,
     tasks_by_post: HashMap<String, Vec<usize>>,
     index: HashMap<(Kind, String), usize>,
@@ -213,6 +277,8 @@ impl DepartmentStructure {
         tasks: Vec<TaskRow>,
         posts: Vec<PostRow>,
         assignments: Vec<(String, String)>,
+        power_items: Vec<PowerItemRow>,
+        power_links: Vec<(String, String)>,
     ) -> Self {
         let mut index = HashMap::new();
         for (i, d) in main_duties.iter().enumerate() {
@@ -229,6 +295,9 @@ impl DepartmentStructure {
         }
         for (i, p) in posts.iter().enumerate() {
             index.insert((Kind::Post, p.post_id.clone()), i);
+        }
+        for (i, p) in power_items.iter().enumerate() {
+            index.insert((Kind::PowerItem, p.item_id.clone()), i);
         }
         let mut posts_by_task: HashMap<String, Vec<usize>> = HashMap::new();
         let mut tasks_by_post: HashMap<String, Vec<usize>> = HashMap::new();
@@ -253,6 +322,8 @@ impl DepartmentStructure {
             tasks,
             posts,
             assignments,
+            power_items,
+            power_links,
             posts_by_task,
             tasks_by_post,
             index,
@@ -287,6 +358,29 @@ impl DepartmentStructure {
     /// Positions of the posts of a unit.
     pub fn posts_of_unit(&self, unit_id: &str) -> Vec<usize> {
         positions(&self.posts, |p| p.unit_id == unit_id)
+    }
+
+    /// Positions of the power items a unit implements.
+    pub fn power_items_of_unit(&self, unit_id: &str) -> Vec<usize> {
+        positions(&self.power_items, |p| p.unit_id == unit_id)
+    }
+
+    /// Positions of the tasks that carry out a power item.
+    pub fn tasks_of_power_item(&self, item_id: &str) -> Vec<usize> {
+        self.power_links
+            .iter()
+            .filter(|(i, _)| i == item_id)
+            .filter_map(|(_, t)| self.position(Kind::Task, t))
+            .collect()
+    }
+
+    /// Positions of the power items a task carries out.
+    pub fn power_items_of_task(&self, task_id: &str) -> Vec<usize> {
+        self.power_links
+            .iter()
+            .filter(|(_, t)| t == task_id)
+            .filter_map(|(i, _)| self.position(Kind::PowerItem, i))
+            .collect()
     }
 
     /// Positions of the posts that hold a task.
@@ -389,6 +483,8 @@ pub async fn structure(
     let mut tasks = Vec::new();
     let mut posts = Vec::new();
     let mut assignments = Vec::new();
+    let mut power_items = Vec::new();
+    let mut power_links = Vec::new();
     for row in &rows {
         let kind: String = row.try_get("kind")?;
         let eid: String = row.try_get("entity_id")?;
@@ -430,6 +526,22 @@ pub async fn structure(
                 name: s(&v, "name"),
             }),
             Some(Kind::Assignment) => assignments.push((s(&v, "taskId"), s(&v, "postId"))),
+            Some(Kind::PowerItem) => power_items.push(PowerItemRow {
+                item_id: eid,
+                code: s(&v, "code"),
+                name: s(&v, "name"),
+                sub_item: os(&v, "subItem"),
+                kind: s(&v, "kind"),
+                kind_code: s(&v, "kindCode"),
+                legal_basis: s(&v, "legalBasis"),
+                unit_id: s(&v, "unitId"),
+                level: s(&v, "level"),
+                stages: strings(&v, "stages"),
+                accountability: strings(&v, "accountability"),
+                statutory_limit: limit(&v, "statutoryLimit"),
+                promised_limit: limit(&v, "promisedLimit"),
+            }),
+            Some(Kind::PowerLink) => power_links.push((s(&v, "itemId"), s(&v, "taskId"))),
             None => {}
         }
     }
@@ -453,5 +565,20 @@ pub async fn structure(
         tasks,
         posts,
         assignments,
+        power_items,
+        power_links,
     )))
+}
+
+/// A department's level (`City`, `County`, `Township`) as currently known, if established.
+pub async fn department_level(pool: &PgPool, id: &str) -> Result<Option<String>, StoreError> {
+    let level: Option<String> = sqlx::query_scalar(
+        "SELECT data->>'level' FROM duty_list_versions \
+         WHERE department_id = $1 AND kind = 'department' AND upper_inf(known) \
+         ORDER BY lower(valid) DESC LIMIT 1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(level)
 }

@@ -71,12 +71,12 @@ pub(super) fn department_id(id: &ID) -> Result<CreditCode, ApiError> {
     parse_field("departmentId", CreditCode::parse(id))
 }
 
-fn entity(field: &str, id: &ID) -> Result<EntityId, ApiError> {
+pub(crate) fn entity(field: &str, id: &ID) -> Result<EntityId, ApiError> {
     parse_field(field, EntityId::parse(id))
 }
 
 /// An id supplied by the client, or a fresh one.
-fn entity_or_new(field: &str, id: &Option<ID>) -> Result<EntityId, ApiError> {
+pub(crate) fn entity_or_new(field: &str, id: &Option<ID>) -> Result<EntityId, ApiError> {
     match id {
         Some(id) => entity(field, id),
         None => parse_field(
@@ -86,15 +86,18 @@ fn entity_or_new(field: &str, id: &Option<ID>) -> Result<EntityId, ApiError> {
     }
 }
 
-fn name(field: &'static str, value: &str) -> Result<Name, ApiError> {
+pub(crate) fn name(field: &'static str, value: &str) -> Result<Name, ApiError> {
     parse_field(field, Name::parse_field(field, value))
 }
 
-fn text(field: &'static str, value: &str) -> Result<Text, ApiError> {
+pub(crate) fn text(field: &'static str, value: &str) -> Result<Text, ApiError> {
     parse_field(field, Text::parse_field(field, value))
 }
 
-fn opt_text(field: &'static str, value: &Option<String>) -> Result<Option<Text>, ApiError> {
+pub(crate) fn opt_text(
+    field: &'static str,
+    value: &Option<String>,
+) -> Result<Option<Text>, ApiError> {
     value.as_deref().map(|v| text(field, v)).transpose()
 }
 
@@ -455,14 +458,14 @@ pub struct SetUnitStaffingInput {
 
 /// A parsed mutation: the department, the command, the id of the entity it concerns, and the
 /// reason.
-pub(super) struct Parsed {
+pub(crate) struct Parsed {
     pub department: CreditCode,
     pub command: DepartmentCommand,
     pub entity: Option<EntityId>,
     pub when: When,
 }
 
-fn parsed(
+pub(crate) fn parsed(
     department: &ID,
     options: &CommandOptions,
     entity: Option<EntityId>,

@@ -1,8 +1,8 @@
 //! The duty-task list area: departments and their 三定 structure (queries), and one mutation
 //! per department command.
 
-mod inputs;
-mod mutation;
+pub(crate) mod inputs;
+pub(crate) mod mutation;
 mod query;
 pub mod types;
 

@@ -69,7 +69,7 @@ impl CommandResult {
     }
 }
 
-async fn run(
+pub(crate) async fn run(
     ctx: &Context<'_>,
     parsed: Result<Parsed, ApiError>,
 ) -> async_graphql::Result<CommandResult> {

@@ -233,6 +233,15 @@ impl Department {
         Ok((0..s.posts.len()).map(|i| Post::new(&s, i)).collect())
     }
 
+    /// Its power list (权责清单).
+    async fn power_items(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::graphql::power::PowerItem>> {
+        let s = self.structure(ctx).await?;
+        Ok(crate::graphql::power::items(&s))
+    }
+
     /// The "two full decompositions" (两个全部分解) report: what is not yet decomposed.
     async fn coverage(&self, ctx: &Context<'_>) -> async_graphql::Result<Coverage> {
         let s = self.structure(ctx).await?;
@@ -335,7 +344,7 @@ macro_rules! node {
         }
 
         impl $name {
-            fn new(s: &Arc<DepartmentStructure>, i: usize) -> Self {
+            pub(crate) fn new(s: &Arc<DepartmentStructure>, i: usize) -> Self {
                 Self { s: s.clone(), i }
             }
         }
@@ -352,7 +361,7 @@ fn unit_by_id(s: &Arc<DepartmentStructure>, id: &str) -> Option<Unit> {
     s.position(Kind::Unit, id).map(|i| Unit::new(s, i))
 }
 
-fn nodes<T>(
+pub(crate) fn nodes<T>(
     s: &Arc<DepartmentStructure>,
     positions: &[usize],
     make: fn(&Arc<DepartmentStructure>, usize) -> T,
@@ -408,6 +417,16 @@ impl Unit {
     async fn tasks(&self) -> Vec<Task> {
         let id = &self.s.units[self.i].unit_id;
         nodes(&self.s, &self.s.tasks_of_unit(id), Task::new)
+    }
+
+    /// The power items it implements (承办).
+    async fn power_items(&self) -> Vec<crate::graphql::power::PowerItem> {
+        let id = &self.s.units[self.i].unit_id;
+        nodes(
+            &self.s,
+            &self.s.power_items_of_unit(id),
+            crate::graphql::power::PowerItem::new,
+        )
     }
 
     /// Its posts.
@@ -515,6 +534,16 @@ impl Task {
     /// The unit that holds it.
     async fn unit(&self) -> Option<Unit> {
         unit_by_id(&self.s, &self.s.tasks[self.i].unit_id)
+    }
+
+    /// The power items it carries out.
+    async fn power_items(&self) -> Vec<crate::graphql::power::PowerItem> {
+        let id = &self.s.tasks[self.i].task_id;
+        nodes(
+            &self.s,
+            &self.s.power_items_of_task(id),
+            crate::graphql::power::PowerItem::new,
+        )
     }
 
     /// The posts that hold it.

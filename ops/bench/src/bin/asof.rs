@@ -349,8 +349,7 @@ async fn main() -> anyhow::Result<()> {
     let known_span = (recorded_to - known_from).num_milliseconds().max(1);
     let point = |rng: &mut Rng| AsOf {
         valid_at: ymd(2016, 1, 2) + chrono::Duration::seconds(rng.below(valid_span as u64) as i64),
-        known_at: known_from
-            + chrono::Duration::milliseconds(rng.below(known_span as u64) as i64),
+        known_at: known_from + chrono::Duration::milliseconds(rng.below(known_span as u64) as i64),
     };
     let actor = Arc::new(Actor::supervisor("bench"));
     let mut graphql = Vec::with_capacity(args.queries);
