@@ -3,6 +3,8 @@
 //! Pure: no SQL, no HTTP, no GraphQL. Everything here can be tested without a database.
 //!
 //! - [`values`]: value types that parse their input (credit codes, division codes, ids, names).
+//! - [`boundary`]: the boundary matter aggregate (职责边界事项: parties, rulings per stage,
+//!   disputes).
 //! - [`department`]: the department aggregate (三定: main duties, units, unit duties, tasks,
 //!   posts, staffing).
 //! - [`metadata`]: the keys every event's metadata carries (actor, request id, reason, effective
@@ -11,6 +13,7 @@
 //! - [`timeline`]: valid time: folding in `(effective_at, sequence)` order and deciding a
 //!   command at a point in history.
 
+pub mod boundary;
 pub mod department;
 pub mod metadata;
 pub mod power;
