@@ -5,9 +5,11 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use cqrs_es::Aggregate;
+use dutyledger_domain::boundary::{BoundaryCommand, BoundaryMatter};
 use dutyledger_domain::department::{Department, DepartmentCommand};
 use dutyledger_domain::metadata::CommandMetadata;
-use dutyledger_domain::values::CreditCode;
+use dutyledger_domain::values::{CreditCode, EntityId};
+use dutyledger_projections::boundary_list::BoundaryList;
 use dutyledger_projections::duty_list::DutyList;
 use dutyledger_projections::event_log::{EventNotifier, EventStore};
 use dutyledger_projections::projector::{Projection, ProjectionWatch, Projector};
@@ -88,6 +90,37 @@ impl Commands {
     }
 }
 
+impl Commands {
+    /// Executes a boundary-matter command (see [`Commands::department`]).
+    #[tracing::instrument(skip_all, fields(matter = %matter, request_id = %ctx.request_id))]
+    pub async fn boundary(
+        &self,
+        ctx: &RequestContext,
+        matter: &EntityId,
+        command: BoundaryCommand,
+        when: When,
+    ) -> Result<CommandOutcome, ApiError> {
+        let mut metadata = CommandMetadata::new(ctx.actor.id(), ctx.request_id.clone());
+        metadata.reason = when.reason;
+        metadata.effective_at = when.effective_at;
+        let executed = self
+            .store
+            .execute::<BoundaryMatter>(matter.as_str(), command, &metadata)
+            .await
+            .map_err(|e| ApiError::from_command(e, &ctx.request_id))?;
+        let projected = match executed.cursor {
+            Some(cursor) => self.watch.wait_for(cursor, self.wait).await,
+            None => true,
+        };
+        Ok(CommandOutcome {
+            events: executed.events,
+            cursor: executed.cursor,
+            effective_at: executed.effective_at,
+            projected,
+        })
+    }
+}
+
 /// Everything a request handler needs.
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -101,11 +134,11 @@ pub struct AppState {
 
 /// The projections this build maintains.
 pub fn projections() -> Vec<Arc<dyn Projection>> {
-    vec![Arc::new(DutyList::default())]
+    vec![Arc::new(DutyList::default()), Arc::new(BoundaryList)]
 }
 
 /// The aggregate types this build writes (for diagnostics).
-pub const AGGREGATE_TYPES: [&str; 1] = [Department::TYPE];
+pub const AGGREGATE_TYPES: [&str; 2] = [Department::TYPE, BoundaryMatter::TYPE];
 
 impl AppState {
     /// Builds the state: the event store, and a watch on the projector's progress. Does not

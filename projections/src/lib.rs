@@ -7,10 +7,13 @@
 //!   models, and [`projector::ProjectionWatch`] for read-your-writes.
 //! - [`monitor`]: transactions that hold the global order's horizon back.
 //! - [`rebuild`]: rebuilding a read model into shadow tables and swapping it in.
+//! - [`boundary_list`]: the boundary list read model (matters, rulings, disputes) and its
+//!   queries.
 //! - [`duty_list`]: the duty-task list read model (departments, units, duties, tasks, posts,
 //!   assignments) and its queries, including decomposition coverage.
 //! - [`error`]: this crate's error type.
 
+pub mod boundary_list;
 pub mod db;
 pub mod duty_list;
 pub mod error;

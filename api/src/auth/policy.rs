@@ -17,6 +17,10 @@ pub enum Access<'a> {
     WriteStructure(&'a CreditCode),
     /// Read the event feed.
     ReadFeed,
+    /// Register, rule, revise, decide or retire boundary matters.
+    WriteBoundary,
+    /// Raise a dispute on behalf of a department that is a party.
+    DisputeBoundary(&'a CreditCode),
 }
 
 /// Which departments an actor may see.
@@ -54,6 +58,7 @@ pub fn authorize(actor: &Actor, access: Access<'_>) -> Result<(), ApiError> {
         ) => true,
         (Role::Clerk, Access::ReadDepartment(d)) => bound_to(d),
         (Role::Clerk, Access::ListDepartments) => true,
+        (Role::Clerk, Access::DisputeBoundary(d)) => bound_to(d),
         (Role::Integrator, Access::ReadFeed) => true,
         _ => false,
     };
@@ -65,6 +70,10 @@ pub fn authorize(actor: &Actor, access: Access<'_>) -> Result<(), ApiError> {
         Access::ListDepartments => forbidden(actor, "list departments"),
         Access::WriteStructure(d) => forbidden(actor, &format!("change department {d}")),
         Access::ReadFeed => forbidden(actor, "read the event feed"),
+        Access::WriteBoundary => forbidden(actor, "change boundary matters"),
+        Access::DisputeBoundary(d) => {
+            forbidden(actor, &format!("dispute on behalf of department {d}"))
+        }
     })
 }
 

@@ -2,6 +2,7 @@
 //! commands, `extensions.rule` naming the business rule). Internal details go to the log only.
 
 use async_graphql::ErrorExtensions;
+use dutyledger_domain::boundary::BoundaryError;
 use dutyledger_domain::department::{DepartmentError, ErrorClass};
 use dutyledger_domain::values::ValueError;
 use dutyledger_projections::event_log::CommandError;
@@ -111,6 +112,93 @@ impl ApiError {
     pub fn from_department(error: CommandError<DepartmentError>, request_id: &str) -> Self {
         match error {
             CommandError::Rejected(e) => e.into(),
+            CommandError::Store(e) => ApiError::from_store(e, request_id),
+        }
+    }
+}
+
+/// A domain refusal: its class, its rule, and the later event it would break, if any.
+pub trait Refusal: std::error::Error {
+    /// The broad class.
+    fn class(&self) -> ErrorClass;
+    /// The rule broken.
+    fn rule(&self) -> &'static str;
+    /// For `BREAKS_LATER_HISTORY`: `{eventType, effectiveAt, rule}`.
+    fn breaks(&self) -> Option<serde_json::Value>;
+}
+
+impl Refusal for DepartmentError {
+    fn class(&self) -> ErrorClass {
+        DepartmentError::class(self)
+    }
+    fn rule(&self) -> &'static str {
+        DepartmentError::rule(self)
+    }
+    fn breaks(&self) -> Option<serde_json::Value> {
+        match self {
+            DepartmentError::BreaksLaterHistory {
+                event_type,
+                effective_at,
+                cause,
+            } => Some(serde_json::json!({
+                "eventType": event_type,
+                "effectiveAt": effective_at.to_rfc3339(),
+                "rule": cause.rule(),
+            })),
+            _ => None,
+        }
+    }
+}
+
+impl Refusal for BoundaryError {
+    fn class(&self) -> ErrorClass {
+        BoundaryError::class(self)
+    }
+    fn rule(&self) -> &'static str {
+        BoundaryError::rule(self)
+    }
+    fn breaks(&self) -> Option<serde_json::Value> {
+        match self {
+            BoundaryError::BreaksLaterHistory {
+                event_type,
+                effective_at,
+                cause,
+            } => Some(serde_json::json!({
+                "eventType": event_type,
+                "effectiveAt": effective_at.to_rfc3339(),
+                "rule": cause.rule(),
+            })),
+            _ => None,
+        }
+    }
+}
+
+impl ApiError {
+    /// Maps a refusal.
+    pub fn refused<E: Refusal>(e: &E) -> Self {
+        let message = e.to_string();
+        match e.class() {
+            ErrorClass::NotFound => ApiError::NotFound {
+                message,
+                rule: Some(e.rule()),
+            },
+            ErrorClass::Conflict => ApiError::Conflict {
+                message,
+                rule: e.rule(),
+                breaks: e.breaks(),
+            },
+            ErrorClass::Invalid => ApiError::BadInput {
+                message,
+                field: None,
+                rule: Some(e.rule()),
+            },
+        }
+    }
+
+    /// Maps a refused or failed command of any aggregate.
+    pub fn from_command<E: Refusal>(error: CommandError<E>, request_id: &str) -> Self {
+        match error {
+            CommandError::Rejected(e) => ApiError::refused(&e),
             CommandError::Store(e) => ApiError::from_store(e, request_id),
         }
     }

@@ -2,6 +2,7 @@
 //! mutations only execute commands.
 
 pub mod audit;
+pub mod boundary;
 pub mod error;
 pub mod event;
 pub mod feed;
@@ -20,11 +21,16 @@ pub struct Query(
     audit::AuditQuery,
     feed::FeedQuery,
     power::PowerQuery,
+    boundary::BoundaryQuery,
 );
 
 /// All mutations.
 #[derive(MergedObject, Default, Debug)]
-pub struct Mutation(structure::StructureMutation, power::PowerMutation);
+pub struct Mutation(
+    structure::StructureMutation,
+    power::PowerMutation,
+    boundary::BoundaryMutation,
+);
 
 /// All subscriptions.
 #[derive(MergedSubscription, Default, Debug)]

@@ -169,7 +169,10 @@ impl BoundaryMatter {
             }
             return check_parties(*kind, parties);
         }
-        let registration = self.registration.as_ref().ok_or(BoundaryError::MatterNotFound)?;
+        let registration = self
+            .registration
+            .as_ref()
+            .ok_or(BoundaryError::MatterNotFound)?;
         if self.retired {
             return Err(BoundaryError::MatterRetired);
         }
@@ -324,7 +327,10 @@ fn check_ruling(ruling: &Ruling, parties: &[Party]) -> Result<(), BoundaryError>
                 return Err(BoundaryError::UnknownParty(role.party_id.clone()));
             }
             if !seen.insert(&role.party_id) {
-                return Err(BoundaryError::PartyTwiceInStage(stage_name, role.party_id.clone()));
+                return Err(BoundaryError::PartyTwiceInStage(
+                    stage_name,
+                    role.party_id.clone(),
+                ));
             }
         }
         match stage.roles.iter().filter(|r| r.role == Role::Lead).count() {

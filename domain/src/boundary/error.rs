@@ -24,7 +24,9 @@ pub enum BoundaryError {
     #[error("party {0} appears twice")]
     DuplicateParty(String),
     /// A matter between sections whose parties are not all sections of one department.
-    #[error("the parties of a matter between sections must all be sections (units) of one department")]
+    #[error(
+        "the parties of a matter between sections must all be sections (units) of one department"
+    )]
     SectionsOfDifferentDepartments,
     /// A matter between departments or levels that involves only one department.
     #[error("a matter between departments or levels must involve at least two departments")]

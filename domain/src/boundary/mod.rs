@@ -22,8 +22,6 @@ mod event;
 mod tests;
 
 pub use aggregate::{BoundaryMatter, DisputeView, Registration};
-pub use command::{
-    BoundaryCommand, Mechanism, MatterKind, Party, PartyRole, Role, Ruling, Stage,
-};
+pub use command::{BoundaryCommand, MatterKind, Mechanism, Party, PartyRole, Role, Ruling, Stage};
 pub use error::BoundaryError;
 pub use event::BoundaryEvent;

@@ -123,10 +123,16 @@ fn every_event_serialises_with_its_type_name_as_tag() {
         let json = serde_json::to_value(&e).expect("serialises");
         let tag = match &json {
             serde_json::Value::String(s) => s.clone(),
-            v => v.as_object().and_then(|o| o.keys().next().cloned()).expect("tagged"),
+            v => v
+                .as_object()
+                .and_then(|o| o.keys().next().cloned())
+                .expect("tagged"),
         };
         assert_eq!(tag, e.event_type());
-        assert_eq!(serde_json::from_value::<BoundaryEvent>(json).expect("back"), e);
+        assert_eq!(
+            serde_json::from_value::<BoundaryEvent>(json).expect("back"),
+            e
+        );
         tags.push(tag);
     }
     tags.sort();
@@ -297,7 +303,9 @@ fn rule_matter_without_a_lead_is_refused() {
     Fixture::with(())
         .given(vec![registered()])
         .when(BoundaryCommand::RuleMatter { ruling })
-        .then_expect_error(BoundaryError::NoLead("进入批发、零售市场或者生产加工企业后".into()));
+        .then_expect_error(BoundaryError::NoLead(
+            "进入批发、零售市场或者生产加工企业后".into(),
+        ));
 }
 
 #[test]

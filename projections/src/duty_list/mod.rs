@@ -12,7 +12,7 @@ mod query;
 
 pub use audit::{changes, history, EntityChange, HistoryFilter, HistoryPage};
 pub use entities::{diff, entities, Change, Key, Kind};
-pub use project::{DutyList, Tables};
+pub use project::{enum_text, DutyList, Tables};
 pub use query::{
     department_level, departments, structure, AsOf, Coverage, DepartmentRow, DepartmentStructure,
     LimitRow, MainDutyRow, PostRow, PowerItemRow, TaskRow, UnitDutyRow, UnitRow,

@@ -97,7 +97,7 @@ impl DutyList {
     }
 }
 
-pub(crate) fn enum_text<T: serde::Serialize>(value: &T) -> String {
+pub fn enum_text<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_value(value)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
