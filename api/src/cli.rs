@@ -81,6 +81,9 @@ pub enum Command {
     /// Issue or revoke bearer tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Import lists kept in spreadsheets.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Rebuild a read model from the start of the log into shadow tables and swap it in;
     /// queries keep answering meanwhile. With --verify, compare instead and change nothing.
     Rebuild {
@@ -90,6 +93,26 @@ pub enum Command {
         /// Build, compare with the live tables, report, and discard.
         #[arg(long)]
         verify: bool,
+    },
+}
+
+/// Import subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import a power list (权责清单) from an XLSX (first sheet, or --sheet) or CSV file, with a
+    /// per-row report. Safe to re-run: rows already listed change nothing.
+    PowerList {
+        /// The file (.xlsx, .xls, .ods or .csv; CSV in UTF-8 or GB18030).
+        file: PathBuf,
+        /// The department all rows are for (default: each row's 实施主体, looked up by name).
+        #[arg(long)]
+        department: Option<String>,
+        /// The sheet of a workbook (default: the first).
+        #[arg(long)]
+        sheet: Option<String>,
+        /// Print the report as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -223,6 +246,59 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             #[allow(clippy::print_stdout)]
             {
                 println!("{token}");
+            }
+            Ok(())
+        }
+        Command::Import(ImportCommand::PowerList {
+            file,
+            department,
+            sheet,
+            json,
+        }) => {
+            let pool = db::connect(database_url(&cli)?, &PoolSettings::default()).await?;
+            db::migrate(&pool).await?;
+            let department = department
+                .as_deref()
+                .map(dutyledger_domain::values::CreditCode::parse)
+                .transpose()?;
+            let state = AppState::new(pool, Duration::from_secs(10));
+            let projector = state.spawn_projector();
+            let report = crate::import::power_list::import(
+                &state,
+                file,
+                department.as_ref(),
+                sheet.as_deref(),
+            )
+            .await;
+            projector.abort();
+            let report = report?;
+            #[allow(clippy::print_stdout)]
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("row\tstatus\tcode\tname\treason");
+                for r in &report.rows {
+                    let (status, reason) = match &r.outcome {
+                        crate::import::power_list::Outcome::Stored => ("stored", String::new()),
+                        crate::import::power_list::Outcome::Amended => ("amended", String::new()),
+                        crate::import::power_list::Outcome::Unchanged => {
+                            ("unchanged", String::new())
+                        }
+                        crate::import::power_list::Outcome::Refused { code, reason, .. } => {
+                            ("refused", format!("{code}: {reason}"))
+                        }
+                    };
+                    println!(
+                        "{}\t{status}\t{}\t{}\t{reason}",
+                        r.row,
+                        r.code.as_deref().unwrap_or(""),
+                        r.name.as_deref().unwrap_or("")
+                    );
+                }
+                println!(
+                    "{}: {} stored, {} amended, {} unchanged, {} refused",
+                    report.file, report.stored, report.amended, report.unchanged, report.refused
+                );
             }
             Ok(())
         }

@@ -11,6 +11,7 @@
 //! - [`auth`]: bearer tokens, roles, and the access policy.
 //! - [`context`]: who is asking (actor) and the request id, carried into every event.
 //! - [`ws`]: GraphQL over WebSocket (`graphql-transport-ws`) at `/graphql/ws`.
+//! - [`import`]: importing lists kept in spreadsheets (power lists from XLSX and CSV).
 //! - [`seed`]: the Linyi demo data.
 
 pub mod app;
@@ -19,5 +20,6 @@ pub mod cli;
 pub mod context;
 pub mod graphql;
 pub mod http;
+pub mod import;
 pub mod seed;
 pub mod ws;

@@ -1,0 +1,10 @@
+//! Importing lists kept in spreadsheets.
+//!
+//! - [`table`]: reading an XLSX sheet or a CSV file (UTF-8, or GB18030 as Excel in China
+//!   writes it) into rows of text, with their row numbers.
+//! - [`power_list`]: power lists (权责清单) as departments keep them: tolerant of the header
+//!   names used in practice, one command per row, a per-row report; re-running a file stores
+//!   nothing twice.
+
+pub mod power_list;
+pub mod table;
