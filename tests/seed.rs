@@ -59,5 +59,46 @@ async fn seed_builds_the_party_building_section_and_is_idempotent(pool: PgPool) 
         .all(|t| !t["posts"].as_array().is_some_and(Vec::is_empty)));
 
     let all = app.ok("{ departments { id name } }", json!({})).await;
-    assert_eq!(all["departments"].as_array().map(Vec::len), Some(3));
+    assert_eq!(all["departments"].as_array().map(Vec::len), Some(4));
+
+    let powers = app
+        .ok(
+            r#"query($id: ID!) { powerList(departmentId: $id) { code kind tasks { id } } }"#,
+            json!({ "id": code.to_string() }),
+        )
+        .await;
+    let items = powers["powerList"].as_array().cloned().unwrap_or_default();
+    assert_eq!(items.len(), 3);
+    assert_eq!(items[0]["kind"], "LICENSING");
+    assert_eq!(items[0]["tasks"][0]["id"], "msb-food-t1");
+
+    let boundary = app
+        .ok(r#"query($id: ID!) { boundaryList(departmentId: $id) { matter { title ruling { stages { name lead { party { id } } } } } roles { stage role } } }"#,
+            json!({ "id": code.to_string() }))
+        .await;
+    let matters = boundary["boundaryList"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let food = matters
+        .iter()
+        .find(|m| m["matter"]["title"] == "食用农产品质量安全监管职责边界")
+        .expect("the food-safety matter");
+    assert_eq!(
+        food["matter"]["ruling"]["stages"][0]["lead"]["party"]["id"],
+        "nyj"
+    );
+    assert_eq!(
+        food["matter"]["ruling"]["stages"][1]["lead"]["party"]["id"],
+        "scj"
+    );
+    assert_eq!(food["roles"][0]["role"], "COOPERATING");
+    assert_eq!(food["roles"][1]["role"], "LEAD");
+    let unruled = app
+        .ok("{ unruledBoundaryMatters { title kind } }", json!({}))
+        .await;
+    assert_eq!(
+        unruled["unruledBoundaryMatters"][0]["kind"],
+        "BETWEEN_SECTIONS"
+    );
 }

@@ -1,12 +1,18 @@
-//! The Linyi (临沂市, division 371300000000) demo data: three city departments with their 三定
-//! structure, following the source article. The market supervision bureau's party-building
-//! section splits "负责局机关和直属单位党的建设和群团工作" into 7 tasks held by 5 posts.
+//! The Linyi (临沂市, division 371300000000) demo data: four city departments with their 三定
+//! structure and power lists, following the source article. The market supervision bureau's
+//! party-building section splits "负责局机关和直属单位党的建设和群团工作" into 7 tasks held by 5
+//! posts. The boundary list holds the stage-split food-safety matter between agriculture and
+//! market supervision (ruled), and a matter between two sections (not yet ruled).
 //!
 //! Credit codes are computed with the GB 11714 and GB 32100 check characters from an
 //! organisation-code body, not typed by hand. Every entity has a fixed id, so running the seed
 //! again changes nothing: a command refused only because its entity exists already is skipped.
 
+use dutyledger_domain::boundary::{
+    BoundaryCommand, MatterKind, Mechanism, Party, PartyRole, Role, Ruling, Stage,
+};
 use dutyledger_domain::department::{DepartmentCommand, RiskFlags, TaskDetails};
+use dutyledger_domain::power::{PowerCode, PowerItemDetails, PowerKind};
 use dutyledger_domain::values::{
     BodyKind, CreditCode, DayKind, DepartmentLevel, DivisionCode, EntityId, Headcount, Name, Text,
     TimeLimit, ValueError,
@@ -56,6 +62,21 @@ struct SeedUnit {
     duties: &'static [SeedUnitDuty],
 }
 
+/// A power item of a demo department.
+#[derive(Debug)]
+struct SeedPower {
+    id: &'static str,
+    code: &'static str,
+    name: &'static str,
+    kind: PowerKind,
+    basis: &'static str,
+    unit: &'static str,
+    statutory: Option<(i64, DayKind)>,
+    promised: Option<(i64, DayKind)>,
+    accountability: &'static [&'static str],
+    tasks: &'static [&'static str],
+}
+
 /// One demo department.
 #[derive(Debug)]
 pub struct SeedDepartment {
@@ -68,6 +89,7 @@ pub struct SeedDepartment {
     staffing: i64,
     main_duties: &'static [(&'static str, &'static str)],
     units: &'static [SeedUnit],
+    powers: &'static [SeedPower],
 }
 
 impl SeedDepartment {
@@ -231,6 +253,44 @@ pub const MARKET_SUPERVISION: SeedDepartment = SeedDepartment {
             ],
         },
     ],
+    powers: &[
+        SeedPower {
+            id: "pi-SC-XK-001",
+            code: "SC-XK-001",
+            name: "食品生产许可",
+            kind: PowerKind::Licensing,
+            basis: "《中华人民共和国食品安全法》第三十五条；《食品生产许可管理办法》",
+            unit: "msb-food",
+            statutory: Some((20, DayKind::Working)),
+            promised: Some((10, DayKind::Working)),
+            accountability: &["对符合法定条件的申请不予受理的", "对不符合法定条件的申请人准予许可或者超越法定职权作出准予许可决定的"],
+            tasks: &["msb-food-t1"],
+        },
+        SeedPower {
+            id: "pi-SC-CF-001",
+            code: "SC-CF-001",
+            name: "对生产经营不符合食品安全标准的食品的处罚",
+            kind: PowerKind::Penalty,
+            basis: "《中华人民共和国食品安全法》第一百二十四条",
+            unit: "msb-food",
+            statutory: Some((90, DayKind::Calendar)),
+            promised: None,
+            accountability: &["对应当予以制止和处罚的违法行为不予制止、处罚的"],
+            tasks: &[],
+        },
+        SeedPower {
+            id: "pi-SC-JC-001",
+            code: "SC-JC-001",
+            name: "食品生产企业监督检查",
+            kind: PowerKind::Inspection,
+            basis: "《中华人民共和国食品安全法》第一百一十条",
+            unit: "msb-food",
+            statutory: None,
+            promised: None,
+            accountability: &[],
+            tasks: &["msb-food-t2"],
+        },
+    ],
 };
 
 /// The emergency management bureau (临沂市应急管理局).
@@ -296,6 +356,32 @@ pub const EMERGENCY_MANAGEMENT: SeedDepartment = SeedDepartment {
                 text: "组织协调全市安全生产检查和专项督查，承担安全生产考核工作",
                 tasks: &[SeedTask { id: "emb-safety-t1", name: "安全生产专项督查", risk: None, posts: &["emb-safety-p1"] }],
             }],
+        },
+    ],
+    powers: &[
+        SeedPower {
+            id: "pi-YJ-GF-001",
+            code: "YJ-GF-001",
+            name: "受灾人员冬春生活救助",
+            kind: PowerKind::Payment,
+            basis: "《自然灾害救助条例》第二十条",
+            unit: "emb-relief",
+            statutory: None,
+            promised: Some((30, DayKind::Calendar)),
+            accountability: &["截留、挪用、私分救灾款物的"],
+            tasks: &["emb-relief-t1"],
+        },
+        SeedPower {
+            id: "pi-YJ-CF-001",
+            code: "YJ-CF-001",
+            name: "对生产经营单位未按规定开展安全生产教育培训的处罚",
+            kind: PowerKind::Penalty,
+            basis: "《中华人民共和国安全生产法》第九十七条",
+            unit: "emb-safety",
+            statutory: Some((90, DayKind::Calendar)),
+            promised: None,
+            accountability: &[],
+            tasks: &[],
         },
     ],
 };
@@ -375,13 +461,120 @@ pub const ADMINISTRATIVE_APPROVAL: SeedDepartment = SeedDepartment {
             duties: &[],
         },
     ],
+    powers: &[
+        SeedPower {
+            id: "pi-SP-XK-001",
+            code: "SP-XK-001",
+            name: "食品经营许可",
+            kind: PowerKind::Licensing,
+            basis: "《中华人民共和国食品安全法》第三十五条；《食品经营许可和备案管理办法》",
+            unit: "aab-market",
+            statutory: Some((20, DayKind::Working)),
+            promised: Some((5, DayKind::Working)),
+            accountability: &["对符合法定条件的申请不予受理的"],
+            tasks: &["aab-market-t2"],
+        },
+        SeedPower {
+            id: "pi-SP-QR-001",
+            code: "SP-QR-001",
+            name: "企业设立登记",
+            kind: PowerKind::Confirmation,
+            basis: "《中华人民共和国市场主体登记管理条例》第三条",
+            unit: "aab-market",
+            statutory: Some((3, DayKind::Working)),
+            promised: Some((1, DayKind::Working)),
+            accountability: &[],
+            tasks: &["aab-market-t1"],
+        },
+        SeedPower {
+            id: "pi-SP-XK-002",
+            code: "SP-XK-002",
+            name: "民办学校设立审批",
+            kind: PowerKind::Licensing,
+            basis: "《中华人民共和国民办教育促进法》第十二条",
+            unit: "aab-social",
+            statutory: Some((90, DayKind::Calendar)),
+            promised: Some((20, DayKind::Working)),
+            accountability: &[],
+            tasks: &["aab-social-t1"],
+        },
+    ],
+};
+
+/// The agriculture and rural affairs bureau (临沂市农业农村局).
+pub const AGRICULTURE: SeedDepartment = SeedDepartment {
+    org_body: "00435045",
+    name: "临沂市农业农村局",
+    sector: "农业农村",
+    kind: BodyKind::GovernmentDepartment,
+    staffing: 80,
+    main_duties: &[
+        ("nyj-md-01", "负责农产品质量安全监督管理。组织开展农产品质量安全监测、追溯、风险评估。"),
+        ("nyj-md-02", "负责种植业、畜牧业、渔业、农垦、农业机械化等农业各产业的监督管理。"),
+    ],
+    units: &[
+        SeedUnit {
+            id: "nyj-quality",
+            name: "农产品质量安全监管科",
+            staffing: 6,
+            posts: &[("nyj-quality-p1", "质量监管岗"), ("nyj-quality-p2", "检测抽查岗")],
+            duties: &[SeedUnitDuty {
+                id: "nyj-quality-ud1",
+                main_duty: "nyj-md-01",
+                text: "承担食用农产品从种植养殖环节到进入批发、零售市场或者生产加工企业前的质量安全监督管理",
+                tasks: &[
+                    SeedTask { id: "nyj-quality-t1", name: "农产品质量安全例行监测", risk: None, posts: &["nyj-quality-p2"] },
+                    SeedTask { id: "nyj-quality-t2", name: "农产品质量安全追溯管理", risk: None, posts: &["nyj-quality-p1"] },
+                ],
+            }],
+        },
+        SeedUnit {
+            id: "nyj-crops",
+            name: "种植业管理科",
+            staffing: 5,
+            posts: &[("nyj-crops-p1", "农药管理岗")],
+            duties: &[SeedUnitDuty {
+                id: "nyj-crops-ud1",
+                main_duty: "nyj-md-02",
+                text: "承担农药经营许可和监督管理",
+                tasks: &[SeedTask { id: "nyj-crops-t1", name: "农药经营许可审查", risk: None, posts: &["nyj-crops-p1"] }],
+            }],
+        },
+    ],
+    powers: &[
+        SeedPower {
+            id: "pi-NY-XK-001",
+            code: "NY-XK-001",
+            name: "农药经营许可",
+            kind: PowerKind::Licensing,
+            basis: "《农药管理条例》第二十四条",
+            unit: "nyj-crops",
+            statutory: Some((20, DayKind::Working)),
+            promised: Some((10, DayKind::Working)),
+            accountability: &["对不符合条件的申请人准予许可的"],
+            tasks: &["nyj-crops-t1"],
+        },
+        SeedPower {
+            id: "pi-NY-JC-001",
+            code: "NY-JC-001",
+            name: "农产品质量安全监督抽查",
+            kind: PowerKind::Inspection,
+            basis: "《中华人民共和国农产品质量安全法》第五十条",
+            unit: "nyj-quality",
+            statutory: None,
+            promised: None,
+            accountability: &[],
+            tasks: &["nyj-quality-t1"],
+        },
+    ],
 };
 
 /// Every demo department.
-pub const DEPARTMENTS: [&SeedDepartment; 3] = [
+pub const DEPARTMENTS: [&SeedDepartment; 4] = [
     &MARKET_SUPERVISION,
     &EMERGENCY_MANAGEMENT,
     &ADMINISTRATIVE_APPROVAL,
+    &AGRICULTURE,
 ];
 
 /// What a seed run did.
@@ -480,7 +673,115 @@ pub fn commands(d: &SeedDepartment) -> Result<Vec<DepartmentCommand>, ApiError> 
             }
         }
     }
+    let limit = |l: Option<(i64, DayKind)>| {
+        l.map(|(d, k)| TimeLimit::new(d, k).map_err(bad))
+            .transpose()
+    };
+    for p in d.powers {
+        out.push(C::ListPowerItem {
+            item_id: id(p.id)?,
+            details: PowerItemDetails {
+                code: PowerCode::parse(p.code).map_err(bad)?,
+                name: Name::parse(p.name).map_err(bad)?,
+                sub_item: None,
+                kind: p.kind,
+                legal_basis: Text::parse(p.basis).map_err(bad)?,
+                unit_id: id(p.unit)?,
+                level: DepartmentLevel::City,
+                stages: p
+                    .kind
+                    .template_stages()
+                    .iter()
+                    .map(|s| Name::parse(s).map_err(bad))
+                    .collect::<Result<_, _>>()?,
+                accountability: p
+                    .accountability
+                    .iter()
+                    .map(|a| Text::parse(a).map_err(bad))
+                    .collect::<Result<_, _>>()?,
+                statutory_limit: limit(p.statutory)?,
+                promised_limit: limit(p.promised)?,
+            },
+        });
+        for task in p.tasks {
+            out.push(C::LinkTaskToPowerItem {
+                item_id: id(p.id)?,
+                task_id: id(task)?,
+            });
+        }
+    }
     Ok(out)
+}
+
+/// The worked boundary example: food safety between agriculture and market supervision, split
+/// by stage (agriculture until edible farm products enter a wholesale or retail market or a
+/// processing firm, market supervision after), and a matter between two sections of the market
+/// supervision bureau that has no ruling yet.
+pub fn boundary_commands() -> Result<Vec<(EntityId, BoundaryCommand)>, ApiError> {
+    let nyj = AGRICULTURE.credit_code().map_err(bad)?;
+    let scj = MARKET_SUPERVISION.credit_code().map_err(bad)?;
+    let role = |party: &str, role: Role, duty: &str| -> Result<PartyRole, ApiError> {
+        Ok(PartyRole {
+            party_id: id(party)?,
+            role,
+            duty: Text::parse(duty).map_err(bad)?,
+        })
+    };
+    let food = id("food-safety-edible-farm-products")?;
+    let sections = id("msb-registration-food-licensing")?;
+    Ok(vec![
+        (
+            food.clone(),
+            BoundaryCommand::RegisterMatter {
+                kind: MatterKind::BetweenDepartments,
+                field: Name::parse("食品安全").map_err(bad)?,
+                title: Name::parse("食用农产品质量安全监管职责边界").map_err(bad)?,
+                description: Some(Text::parse("食用农产品从种植养殖到进入市场、加工企业后的质量安全监管衔接").map_err(bad)?),
+                parties: vec![
+                    Party { party_id: id("nyj")?, department_id: nyj, unit_id: Some(id("nyj-quality")?) },
+                    Party { party_id: id("scj")?, department_id: scj.clone(), unit_id: Some(id("msb-food")?) },
+                ],
+            },
+        ),
+        (
+            food,
+            BoundaryCommand::RuleMatter {
+                ruling: Ruling {
+                    stages: vec![
+                        Stage {
+                            name: Name::parse("进入批发、零售市场或者生产加工企业前").map_err(bad)?,
+                            roles: vec![
+                                role("nyj", Role::Lead, "负责食用农产品从种植养殖环节到进入批发、零售市场或者生产加工企业前的质量安全监督管理")?,
+                                role("scj", Role::Cooperating, "配合开展监督抽检，共享抽检和风险信息")?,
+                            ],
+                        },
+                        Stage {
+                            name: Name::parse("进入批发、零售市场或者生产加工企业后").map_err(bad)?,
+                            roles: vec![
+                                role("scj", Role::Lead, "负责食用农产品进入批发、零售市场或者生产加工企业后的质量安全监督管理")?,
+                                role("nyj", Role::Cooperating, "配合开展产地溯源，移交不合格产品线索")?,
+                            ],
+                        },
+                    ],
+                    basis: Text::parse("《中华人民共和国食品安全法》第二条、第六条；《中华人民共和国农产品质量安全法》第七条").map_err(bad)?,
+                    mechanisms: vec![Mechanism::InformationSharing, Mechanism::ClueHandover, Mechanism::JointMeeting],
+                },
+            },
+        ),
+        (
+            sections,
+            BoundaryCommand::RegisterMatter {
+                kind: MatterKind::BetweenSections,
+                field: Name::parse("市场监管").map_err(bad)?,
+                title: Name::parse("企业登记与食品生产许可信息衔接").map_err(bad)?,
+                description: None,
+                parties: vec![
+                    Party { party_id: id("registration")?, department_id: scj.clone(), unit_id: Some(id("msb-registration")?) },
+                    Party { party_id: id("food")?, department_id: scj, unit_id: Some(id("msb-food")?) },
+                ],
+            },
+        ),
+    ])
 }
 
 /// Loads the demo data. Commands refused only because their entity exists already are
@@ -503,6 +804,18 @@ pub async fn seed(state: &AppState) -> Result<SeedReport, ApiError> {
             }
         }
     }
+    for (matter, command) in boundary_commands()? {
+        report.commands += 1;
+        match state
+            .commands
+            .boundary(&ctx, &matter, command, When::default())
+            .await
+        {
+            Ok(outcome) => report.events += outcome.events,
+            Err(ApiError::Conflict { rule, .. }) if already_exists(rule) => {}
+            Err(e) => return Err(e),
+        }
+    }
     Ok(report)
 }
 
@@ -510,4 +823,7 @@ fn already_exists(rule: &str) -> bool {
     rule.ends_with("_ALREADY_EXISTS")
         || rule == "DEPARTMENT_ALREADY_ESTABLISHED"
         || rule == "TASK_ALREADY_ASSIGNED"
+        || rule == "TASK_ALREADY_LINKED"
+        || rule == "MATTER_ALREADY_REGISTERED"
+        || rule == "MATTER_ALREADY_RULED"
 }
