@@ -196,19 +196,31 @@ fn plan(index: usize, weights: &[usize], amendments: u32, seed: u64) -> anyhow::
         let command = match rng.below(100) {
             0..=44 => {
                 let k = rng.below(tasks as u64) as usize;
-                DepartmentCommand::AmendTask { task_id: id(format!("t{k}"))?, details: task_details(k, a + 2)? }
+                DepartmentCommand::AmendTask {
+                    task_id: id(format!("t{k}"))?,
+                    details: task_details(k, a + 2)?,
+                }
             }
             45..=59 => {
                 let u = rng.below(units as u64);
-                DepartmentCommand::RenameUnit { unit_id: id(format!("u{u}"))?, name: Name::parse(&format!("第{u}科（{a}）"))? }
+                DepartmentCommand::RenameUnit {
+                    unit_id: id(format!("u{u}"))?,
+                    name: Name::parse(&format!("第{u}科（{a}）"))?,
+                }
             }
             60..=79 => {
                 let u = rng.below(units as u64);
-                DepartmentCommand::SetUnitStaffing { unit_id: id(format!("u{u}"))?, headcount: Headcount::parse(1 + rng.below(20) as i64)? }
+                DepartmentCommand::SetUnitStaffing {
+                    unit_id: id(format!("u{u}"))?,
+                    headcount: Headcount::parse(1 + rng.below(20) as i64)?,
+                }
             }
             _ => {
                 let m = rng.below(mains as u64);
-                DepartmentCommand::AmendMainDuty { duty_id: id(format!("md{m}"))?, text: Text::parse(&format!("主要职责{m}（{a}年修订）"))? }
+                DepartmentCommand::AmendMainDuty {
+                    duty_id: id(format!("md{m}"))?,
+                    text: Text::parse(&format!("主要职责{m}（{a}年修订）"))?,
+                }
             }
         };
         out.push((at, command));
