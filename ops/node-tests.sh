@@ -52,6 +52,7 @@ done
 
 token="$(DATABASE_URL="$url" "$bin" token issue --role supervisor --ttl 10m 2>/dev/null)"
 export DUTYLEDGER_URL="${address%/graphql}" DUTYLEDGER_TOKEN="$token"
+export DUTYLEDGER_SHORT_TOKEN="$(DATABASE_URL="$url" "$bin" token issue --role supervisor --ttl 3s 2>/dev/null)"
 DUTYLEDGER_AUDIT_URL="$address" DUTYLEDGER_AUDIT_TOKEN="$token" node tests/node/audit.mjs
 node tests/node/ws-protocol.mjs
 node tests/node/ws-resume.mjs

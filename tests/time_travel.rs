@@ -316,3 +316,61 @@ async fn bad_times_get_coded_errors(pool: PgPool) {
     let r = app.gql("query($id: ID!) { history(departmentId: $id, after: \"zz\") { pageInfo { hasNextPage } } }", json!({"id": id})).await;
     assert_eq!(error_code(&r), Some("BAD_USER_INPUT"));
 }
+
+/// After a command decided in valid time (here: while a future-dated change waits), the next
+/// command must still see the future-dated change as future.
+#[sqlx::test(migrator = "dutyledger_projections::db::MIGRATOR")]
+async fn commands_after_a_valid_time_decision_still_respect_future_changes(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let id = build(&app).await;
+    let future = iso(Utc::now() + Duration::days(365));
+    must(
+        &app,
+        "establishUnit",
+        "EstablishUnitInput",
+        json!({"departmentId": id, "unitId": "u9", "name": "明年设立的科", "effectiveAt": future}),
+    )
+    .await;
+    // Decided in valid time (a future-dated event exists).
+    must(
+        &app,
+        "defineMainDuty",
+        "DefineMainDutyInput",
+        json!({"departmentId": id, "dutyId": "md9", "text": "新职责"}),
+    )
+    .await;
+    // The unit does not exist yet: a post cannot be created in it now.
+    let r = attempt(
+        &app,
+        "createPost",
+        "CreatePostInput",
+        json!({"departmentId": id, "postId": "p9", "unitId": "u9", "name": "岗"}),
+    )
+    .await;
+    assert_eq!(error_rule(&r), Some("UNIT_NOT_FOUND"), "{r:#}");
+    // From the unit's time on, it can.
+    let later = iso(Utc::now() + Duration::days(366));
+    must(&app, "createPost", "CreatePostInput", json!({"departmentId": id, "postId": "p9", "unitId": "u9", "name": "岗", "effectiveAt": later})).await;
+}
+
+/// A command without `effectiveAt` is stored effective when it is recorded, to the
+/// microsecond, and decided at that same time.
+#[sqlx::test(migrator = "dutyledger_projections::db::MIGRATOR")]
+async fn a_command_without_effective_at_is_effective_when_recorded(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let id = build(&app).await;
+    must(
+        &app,
+        "renameUnit",
+        "RenameUnitInput",
+        json!({"departmentId": id, "unitId": "u1", "name": "党建工作科"}),
+    )
+    .await;
+    let same: bool = sqlx::query_scalar(
+        "SELECT effective_at = recorded_at FROM events WHERE event_type = 'UnitRenamed'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .expect("event");
+    assert!(same);
+}

@@ -41,6 +41,8 @@ pub const SUBPROTOCOL: &str = "graphql-transport-ws";
 pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Most operations running at once on one connection.
 pub const MAX_SUBSCRIPTIONS: usize = 32;
+/// How often a connection's credentials are checked again (expiry, revocation).
+pub const CREDENTIALS_RECHECK: Duration = Duration::from_secs(5);
 /// Largest message accepted, in bytes.
 pub const MAX_MESSAGE_BYTES: usize = 1 << 20;
 
@@ -138,11 +140,14 @@ impl Connection {
         });
         let init_deadline = tokio::time::sleep(self.state.init_timeout);
         tokio::pin!(init_deadline);
+        let mut recheck = tokio::time::interval(CREDENTIALS_RECHECK);
+        recheck.tick().await;
         loop {
             let step = tokio::select! {
                 () = &mut init_deadline, if !self.init_received => {
                     Step::Close(4408, "Connection initialisation timeout".into())
                 }
+                _ = recheck.tick(), if self.actor.is_some() => self.recheck().await,
                 message = stream.next() => match message {
                     None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
                     Some(Ok(Message::Text(t))) => self.handle(t.as_str(), &out).await,
@@ -162,6 +167,33 @@ impl Connection {
         }
         drop(out);
         let _ = writer.await;
+    }
+
+    /// Closes the connection (4403) once its token has expired or been revoked: running
+    /// subscriptions must not outlive the credentials they were opened with.
+    async fn recheck(&mut self) -> Step {
+        let Some(actor) = &self.actor else {
+            return Step::Continue;
+        };
+        if actor
+            .expires_at
+            .is_some_and(|exp| exp <= chrono::Utc::now().timestamp())
+        {
+            tracing::info!("websocket closed: token expired");
+            return Step::Close(4403, "Forbidden: token expired".into());
+        }
+        if let Some(jti) = &actor.token_id {
+            let revoked: Result<bool, _> =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $1)")
+                    .bind(jti)
+                    .fetch_one(&self.state.pool)
+                    .await;
+            if matches!(revoked, Ok(true)) {
+                tracing::info!("websocket closed: token revoked");
+                return Step::Close(4403, "Forbidden: token revoked".into());
+            }
+        }
+        Step::Continue
     }
 
     async fn handle(&mut self, raw: &str, out: &mpsc::Sender<Message>) -> Step {
@@ -310,22 +342,23 @@ impl Connection {
                 } else {
                     json!({ "id": task_id, "type": "next", "payload": response })
                 };
-                if out.send(text(message)).await.is_err() {
-                    return;
-                }
                 if request_error {
+                    // Free the id before the client hears the operation ended, so that it may
+                    // reuse it at once.
                     if let Ok(mut r) = registry.lock() {
                         r.remove(&task_id);
                     }
+                }
+                if out.send(text(message)).await.is_err() || request_error {
                     return;
                 }
+            }
+            if let Ok(mut r) = registry.lock() {
+                r.remove(&task_id);
             }
             let _ = out
                 .send(text(json!({ "id": task_id, "type": "complete" })))
                 .await;
-            if let Ok(mut r) = registry.lock() {
-                r.remove(&task_id);
-            }
         });
         running.insert(id, task);
         Step::Continue

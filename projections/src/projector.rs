@@ -182,16 +182,28 @@ impl Projector {
     /// its error; what was committed before stays.
     pub async fn catch_up(&self, conn: &mut PgConnection) -> Result<u64, StoreError> {
         let mut applied = 0;
+        let mut first_error = None;
         for projection in &self.projections {
             loop {
-                let n = self.run_batch(conn, projection.as_ref()).await?;
-                applied += n;
-                if n < self.settings.batch_size as u64 {
-                    break;
+                match self.run_batch(conn, projection.as_ref()).await {
+                    Ok(n) => {
+                        applied += n;
+                        if n < self.settings.batch_size as u64 {
+                            break;
+                        }
+                    }
+                    // This projection stays before its failing event; the others go on.
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                        break;
+                    }
                 }
             }
         }
-        Ok(applied)
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(applied),
+        }
     }
 
     /// Runs one batch for every projection; returns how many events were applied.
@@ -227,12 +239,18 @@ impl Projector {
         projection: &dyn Projection,
     ) -> Result<u64, StoreError> {
         let mut tx = conn.begin().await?;
-        let checkpoint = lock_checkpoint(&mut tx, projection.name()).await?;
-        let events =
-            event_log::read_after(&mut tx, Some(checkpoint), self.settings.batch_size).await?;
+        // Read before taking the checkpoint's row lock: the lock gives this transaction an id,
+        // which would hold the horizon back for its own read.
+        let seen = read_checkpoint(&mut tx, projection.name()).await?;
+        let events = event_log::read_after(&mut tx, Some(seen), self.settings.batch_size).await?;
         let Some(last) = events.last().map(|e| e.cursor) else {
             return Ok(0);
         };
+        let checkpoint = lock_checkpoint(&mut tx, projection.name()).await?;
+        if checkpoint != seen {
+            // Another instance (a rebuild's verification, a catch-up) moved it meanwhile.
+            return Ok(0);
+        }
         for event in &events {
             projection.apply(&mut tx, event).await.map_err(|error| {
                 tracing::error!(
@@ -269,6 +287,17 @@ impl Projector {
     async fn min_checkpoint(&self, conn: &mut PgConnection) -> Result<Cursor, StoreError> {
         min_checkpoint(conn, &self.projection_names()).await
     }
+}
+
+async fn read_checkpoint(conn: &mut PgConnection, name: &str) -> Result<Cursor, StoreError> {
+    let row = sqlx::query(
+        "SELECT last_transaction_id::text AS txid, last_position FROM projector_checkpoints \
+         WHERE projection = $1",
+    )
+    .bind(name)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map_or(Ok(Cursor::START), cursor_from_row)
 }
 
 async fn lock_checkpoint(conn: &mut PgConnection, name: &str) -> Result<Cursor, StoreError> {

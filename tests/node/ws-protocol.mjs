@@ -88,4 +88,17 @@ await expectClose('duplicate subscription id', 4409, async (c) => {
   c.ws.close(1000);
   console.log('ok  credentials in the upgrade request header');
 }
+// A running subscription does not outlive its token.
+{
+  const short = process.env.DUTYLEDGER_SHORT_TOKEN;
+  if (!short) fail('set DUTYLEDGER_SHORT_TOKEN (a token valid a few seconds)');
+  const c = open();
+  await c.opened;
+  c.send({ type: 'connection_init', payload: { Authorization: `Bearer ${short}` } });
+  await c.next('connection_ack');
+  c.send({ id: 'live', type: 'subscribe', payload: { query: 'subscription { events { cursor } }' } });
+  const result = await Promise.race([c.closed, new Promise((r) => setTimeout(() => r({ code: 'none' }), 15000))]);
+  if (result.code !== 4403) fail(`expired token: expected close 4403, got ${result.code}`);
+  console.log('ok  4403 when the token of a running subscription expires');
+}
 console.log('graphql-transport-ws protocol: all close codes as specified');

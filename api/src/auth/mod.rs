@@ -73,6 +73,8 @@ pub struct Actor {
     pub departments: Vec<CreditCode>,
     /// The token's id (`jti`), if the actor came from a token.
     pub token_id: Option<String>,
+    /// When the token expires (seconds since the epoch), if the actor came from a token.
+    pub expires_at: Option<i64>,
 }
 
 impl Actor {
@@ -83,6 +85,7 @@ impl Actor {
             role: Role::System,
             departments: Vec::new(),
             token_id: None,
+            expires_at: None,
         }
     }
 
@@ -93,6 +96,7 @@ impl Actor {
             role: Role::Supervisor,
             departments: Vec::new(),
             token_id: None,
+            expires_at: None,
         }
     }
 
@@ -103,6 +107,7 @@ impl Actor {
             role,
             departments,
             token_id: None,
+            expires_at: None,
         }
     }
 

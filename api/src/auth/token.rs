@@ -286,6 +286,7 @@ fn non_empty(value: Option<String>, claim: &'static str) -> Result<String, AuthE
 }
 
 fn actor_from_claims(claims: Claims) -> Result<Actor, AuthError> {
+    let exp = claims.exp;
     let subject = non_empty(claims.sub, "sub")?;
     let jti = non_empty(claims.jti, "jti")?;
     let role_name = non_empty(claims.role, "role")?;
@@ -314,6 +315,7 @@ fn actor_from_claims(claims: Claims) -> Result<Actor, AuthError> {
         role,
         departments,
         token_id: Some(jti),
+        expires_at: exp,
     })
 }
 

@@ -402,8 +402,9 @@ fn normalise(segments: Segments) -> Segments {
         }
         merged.push((from, value));
     }
-    while merged.first().is_some_and(|(_, v)| v.is_none()) && merged.len() == 1 {
-        merged.clear();
+    // Absent before the first version is the same as no segment at all.
+    while merged.first().is_some_and(|(_, v)| v.is_none()) {
+        merged.remove(0);
     }
     merged
 }

@@ -18,7 +18,7 @@ use cqrs_es::{Aggregate, DomainEvent};
 use dutyledger_domain::metadata::CommandMetadata;
 use dutyledger_domain::timeline::{self, Decide, Temporal};
 use postgres_es::PostgresEventRepository;
-use sqlx::{PgPool, Row};
+use sqlx::{PgConnection, PgPool, Row};
 
 use super::Cursor;
 use crate::StoreError;
@@ -161,47 +161,30 @@ impl EventStore {
         PostgresEventRepository::new(self.pool.clone())
     }
 
-    /// Loads an aggregate: its latest snapshot, then the events after it, folded in valid-time
-    /// order. If an event after the snapshot is backdated relative to what the snapshot holds,
-    /// the whole stream is replayed in valid-time order instead. A snapshot that no longer
-    /// deserialises (the state's shape changed) is ignored and the stream replayed.
+    /// Loads an aggregate: the state this process last saw (or else its latest snapshot), then
+    /// the events after it, folded in valid-time order (see [`EventStore::catch_up`]).
     pub async fn load<A>(&self, aggregate_id: &str) -> Result<Loaded<A>, StoreError>
     where
         A: Aggregate + Decide<Event = <A as Aggregate>::Event> + Temporal + 'static,
     {
-        if let Some(mut loaded) = self.cached::<A>(aggregate_id) {
-            let mut conn = self.pool.acquire().await?;
-            let events = super::read_timed::<A>(&mut conn, aggregate_id, loaded.sequence).await?;
-            let max = loaded.aggregate.max_effective();
-            let mut running = max;
-            let in_order = events.iter().all(|e| {
-                let ok = running.is_none_or(|m| e.effective_at >= m);
-                running = Some(running.map_or(e.effective_at, |m| m.max(e.effective_at)));
-                ok
-            });
-            if in_order {
-                loaded.events_replayed = events.len();
-                for e in events {
-                    loaded.aggregate.note_effective(e.effective_at);
-                    Decide::evolve(&mut loaded.aggregate, e.event);
-                    loaded.sequence = e.sequence as usize;
-                }
-                return Ok(loaded);
-            }
-            self.forget::<A>(aggregate_id);
-        }
-        let loaded = self.load_from_snapshot::<A>(aggregate_id).await?;
+        let base = match self.cached::<A>(aggregate_id) {
+            Some(cached) => cached,
+            None => self.load_snapshot::<A>(aggregate_id).await?,
+        };
+        let mut conn = self.pool.acquire().await?;
+        let loaded = self.catch_up(&mut conn, aggregate_id, base).await?;
         self.remember(aggregate_id, &loaded);
         Ok(loaded)
     }
 
-    async fn load_from_snapshot<A>(&self, aggregate_id: &str) -> Result<Loaded<A>, StoreError>
+    /// The latest snapshot, or an empty state. A snapshot that no longer deserialises (the
+    /// state's shape changed) is ignored and the stream will be replayed.
+    async fn load_snapshot<A>(&self, aggregate_id: &str) -> Result<Loaded<A>, StoreError>
     where
-        A: Aggregate + Decide<Event = <A as Aggregate>::Event> + Temporal,
+        A: Aggregate,
     {
-        let repo = self.repo();
-        let snapshot = repo.get_snapshot::<A>(aggregate_id).await?;
-        let (mut aggregate, snapshot_sequence, snapshot_number) = match snapshot {
+        let snapshot = self.repo().get_snapshot::<A>(aggregate_id).await?;
+        let (aggregate, snapshot_sequence, snapshot_number) = match snapshot {
             Some(s) => match serde_json::from_value::<A>(s.aggregate) {
                 Ok(a) => (a, s.current_sequence, s.current_snapshot),
                 Err(error) => {
@@ -211,60 +194,76 @@ impl EventStore {
             },
             None => (A::default(), 0, 0),
         };
-        let mut conn = self.pool.acquire().await?;
-        let events = super::read_timed::<A>(&mut conn, aggregate_id, snapshot_sequence).await?;
-        let events_replayed = events.len();
-        let mut running = aggregate.max_effective();
+        Ok(Loaded {
+            aggregate,
+            sequence: snapshot_sequence,
+            snapshot_sequence,
+            snapshot_number,
+            events_replayed: 0,
+        })
+    }
+
+    /// Brings a state up to date with the events after its sequence, read on `conn`. If one
+    /// of them is effective before what the state already holds (a backdated event), the whole
+    /// stream is replayed in valid-time order instead.
+    pub async fn catch_up<A>(
+        &self,
+        conn: &mut PgConnection,
+        aggregate_id: &str,
+        mut loaded: Loaded<A>,
+    ) -> Result<Loaded<A>, StoreError>
+    where
+        A: Aggregate + Decide<Event = <A as Aggregate>::Event> + Temporal,
+    {
+        let events = super::read_timed::<A>(conn, aggregate_id, loaded.sequence).await?;
+        let mut running = loaded.aggregate.max_effective();
         let in_order = events.iter().all(|e| {
             let ok = running.is_none_or(|m| e.effective_at >= m);
             running = Some(running.map_or(e.effective_at, |m| m.max(e.effective_at)));
             ok
         });
-        if !in_order {
-            tracing::debug!(
-                aggregate_type = A::TYPE,
-                aggregate_id,
-                "backdated events since the snapshot: replaying in valid time"
-            );
-            let mut history = super::read_timed::<A>(&mut conn, aggregate_id, 0).await?;
-            let sequence = history.last().map_or(0, |e| e.sequence as usize);
-            let events_replayed = history.len();
-            timeline::sort(&mut history);
-            let mut aggregate = A::default();
-            for e in history {
-                aggregate.note_effective(e.effective_at);
-                Decide::evolve(&mut aggregate, e.event);
+        if in_order {
+            loaded.events_replayed += events.len();
+            for e in events {
+                loaded.aggregate.note_effective(e.effective_at);
+                Decide::evolve(&mut loaded.aggregate, e.event);
+                loaded.sequence = e.sequence as usize;
             }
-            return Ok(Loaded {
-                aggregate,
-                sequence,
-                snapshot_sequence,
-                snapshot_number,
-                events_replayed,
-            });
+            return Ok(loaded);
         }
-        let mut sequence = snapshot_sequence;
-        for e in events {
+        tracing::debug!(
+            aggregate_type = A::TYPE,
+            aggregate_id,
+            "backdated events: replaying the stream in valid time"
+        );
+        let mut history = super::read_timed::<A>(conn, aggregate_id, 0).await?;
+        let sequence = history.last().map_or(0, |e| e.sequence as usize);
+        let events_replayed = history.len();
+        timeline::sort(&mut history);
+        let mut aggregate = A::default();
+        for e in history {
             aggregate.note_effective(e.effective_at);
             Decide::evolve(&mut aggregate, e.event);
-            sequence = e.sequence as usize;
         }
         Ok(Loaded {
             aggregate,
             sequence,
-            snapshot_sequence,
-            snapshot_number,
+            snapshot_sequence: loaded.snapshot_sequence,
+            snapshot_number: loaded.snapshot_number,
             events_replayed,
         })
     }
 
-    /// Executes a command at its effective time (the metadata's, else now): loads the
-    /// aggregate, decides, and appends the events (and a snapshot when due) in one transaction.
-    /// A command effective before the latest recorded effective time (a backdated correction,
-    /// or a change while future-dated events wait) is decided against the state in force at its
-    /// time and checked against every later event ([`timeline::decide_at`]). Retries from a
-    /// fresh load when another writer appended to the stream meanwhile. Nothing is written when
-    /// the aggregate refuses.
+    /// Executes a command at its effective time: the metadata's, else the appending
+    /// transaction's own `now()`, which the database also stores as the event's
+    /// `recorded_at` and `effective_at`, so the time a command is decided at is the time it is
+    /// stored at. The state is brought up to date inside that transaction. A command effective
+    /// before the latest recorded effective time (a backdated correction, or a change while
+    /// future-dated events wait) is decided against the state in force at its time and checked
+    /// against every later event ([`timeline::decide_at`]). The events, and a snapshot when due,
+    /// are appended in the same transaction; if another writer appended to the stream
+    /// meanwhile, the command is decided again from a fresh load. Nothing is written when the
+    /// aggregate refuses.
     #[tracing::instrument(skip_all, fields(aggregate_type = A::TYPE, aggregate_id))]
     pub async fn execute<A>(
         &self,
@@ -282,19 +281,34 @@ impl EventStore {
             + 'static,
         <A as Aggregate>::Command: Clone,
     {
-        let at = metadata.effective_at.unwrap_or_else(Utc::now);
+        let explicit_at = metadata.effective_at;
         let metadata = serde_json::to_value(metadata.to_map()).map_err(StoreError::from)?;
         for attempt in 0..MAX_ATTEMPTS {
-            let loaded = self.load::<A>(aggregate_id).await?;
-            let backdated = loaded.aggregate.max_effective().is_some_and(|m| at < m);
+            let base = self.load::<A>(aggregate_id).await?;
+            let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
+            let now: DateTime<Utc> = sqlx::query_scalar("SELECT now()")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(StoreError::from)?;
+            let Loaded {
+                aggregate,
+                sequence,
+                snapshot_sequence,
+                snapshot_number,
+                events_replayed,
+            } = self.catch_up(&mut tx, aggregate_id, base).await?;
+            let at = explicit_at.unwrap_or(now);
+            let backdated = aggregate.max_effective().is_some_and(|m| at < m);
             let (events, state) = if backdated {
-                let mut conn = self.pool.acquire().await.map_err(StoreError::from)?;
-                let history = super::read_timed::<A>(&mut conn, aggregate_id, 0).await?;
-                drop(conn);
-                timeline::decide_at::<A>(&history, command.clone(), at)
-                    .map_err(CommandError::Rejected)?
+                let history = super::read_timed::<A>(&mut tx, aggregate_id, 0).await?;
+                let (events, mut state) = timeline::decide_at::<A>(&history, command.clone(), at)
+                    .map_err(CommandError::Rejected)?;
+                for e in &history {
+                    state.note_effective(e.effective_at);
+                }
+                (events, state)
             } else {
-                let mut state = loaded.aggregate;
+                let mut state = aggregate;
                 let events =
                     Decide::decide(&state, command.clone()).map_err(CommandError::Rejected)?;
                 for e in &events {
@@ -303,34 +317,39 @@ impl EventStore {
                 (events, state)
             };
             if events.is_empty() {
+                tx.rollback().await.map_err(StoreError::from)?;
                 return Ok(Executed {
                     events: 0,
                     cursor: None,
-                    events_replayed: loaded.events_replayed,
-                    sequence: loaded.sequence,
+                    events_replayed,
+                    sequence,
                     effective_at: None,
                 });
             }
-            let new_sequence = loaded.sequence + events.len();
-            let snapshot_due =
-                backdated || new_sequence - loaded.snapshot_sequence >= self.snapshot_every;
-            match self
+            let new_sequence = sequence + events.len();
+            let snapshot_due = backdated || new_sequence - snapshot_sequence >= self.snapshot_every;
+            let appended = self
                 .append::<A>(
+                    &mut tx,
                     aggregate_id,
-                    loaded.sequence,
+                    sequence,
                     &events,
                     &metadata,
-                    snapshot_due.then(|| (state.clone(), loaded.snapshot_number + 1)),
+                    snapshot_due.then(|| (state.clone(), snapshot_number + 1)),
                 )
-                .await
-            {
+                .await;
+            let appended = match appended {
+                Ok(a) => tx.commit().await.map(|()| a).map_err(StoreError::from),
+                Err(e) => Err(e),
+            };
+            match appended {
                 Ok((cursor, effective_at)) => {
                     let mut state = state;
                     state.note_effective(effective_at);
                     let (snapshot_sequence, snapshot_number) = if snapshot_due {
-                        (new_sequence, loaded.snapshot_number + 1)
+                        (new_sequence, snapshot_number + 1)
                     } else {
-                        (loaded.snapshot_sequence, loaded.snapshot_number)
+                        (snapshot_sequence, snapshot_number)
                     };
                     self.remember(
                         aggregate_id,
@@ -345,7 +364,7 @@ impl EventStore {
                     return Ok(Executed {
                         events: events.len(),
                         cursor: Some(cursor),
-                        events_replayed: loaded.events_replayed,
+                        events_replayed,
                         sequence: new_sequence,
                         effective_at: Some(effective_at),
                     });
@@ -362,9 +381,11 @@ impl EventStore {
     }
 
     /// Appends events after `last_sequence` (failing with a unique violation if the stream has
-    /// moved on), and the snapshot if given, in one transaction. Returns the last event's cursor.
+    /// moved on), and the snapshot if given, on the caller's transaction. Returns the last
+    /// event's cursor and the events' effective time.
     async fn append<A: Aggregate + Temporal>(
         &self,
+        conn: &mut PgConnection,
         aggregate_id: &str,
         last_sequence: usize,
         events: &[<A as Aggregate>::Event],
@@ -381,7 +402,6 @@ impl EventStore {
             versions.push(event.event_version());
             payloads.push(serde_json::to_value(event)?);
         }
-        let mut tx = self.pool.begin().await?;
         let rows = sqlx::query(
             "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
              SELECT $1, $2, u.s, u.t, u.v, u.p, $7 \
@@ -396,7 +416,7 @@ impl EventStore {
         .bind(&versions)
         .bind(&payloads)
         .bind(metadata)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *conn)
         .await?;
         let mut last = Cursor::START;
         let mut effective: Option<DateTime<Utc>> = None;
@@ -427,10 +447,9 @@ impl EventStore {
             .bind((last_sequence + events.len()) as i64)
             .bind(number as i64)
             .bind(&state)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
         }
-        tx.commit().await?;
         Ok((last, effective))
     }
 }
