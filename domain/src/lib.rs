@@ -9,6 +9,8 @@
 //!   posts, staffing).
 //! - [`metadata`]: the keys every event's metadata carries (actor, request id, reason, effective
 //!   time).
+//! - [`performance`]: performance records (履职数据): parsing, the rules against the structure in
+//!   force on the day, and the record stream (recorded, corrected, voided).
 //! - [`power`]: the power list's value types (kinds with their codes, time-limit rules).
 //! - [`timeline`]: valid time: folding in `(effective_at, sequence)` order and deciding a
 //!   command at a point in history.
@@ -16,6 +18,7 @@
 pub mod boundary;
 pub mod department;
 pub mod metadata;
+pub mod performance;
 pub mod power;
 pub mod timeline;
 pub mod values;

@@ -11,6 +11,7 @@
 //!   queries.
 //! - [`duty_list`]: the duty-task list read model (departments, units, duties, tasks, posts,
 //!   assignments) and its queries, including decomposition coverage.
+//! - [`performance`]: performance records: batch ingest, the rollups and the performance views.
 //! - [`error`]: this crate's error type.
 
 pub mod boundary_list;
@@ -19,6 +20,7 @@ pub mod duty_list;
 pub mod error;
 pub mod event_log;
 pub mod monitor;
+pub mod performance;
 pub mod projector;
 pub mod rebuild;
 

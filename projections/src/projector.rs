@@ -41,6 +41,40 @@ pub trait Projection: Send + Sync {
     /// use are ignored. An error stops the projection at this event.
     async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), StoreError>;
 
+    /// Applies a batch of events (in global order) inside the projector's transaction. The
+    /// default applies them one by one; a projection that can aggregate (rollups) overrides it.
+    /// An error rolls the whole batch back.
+    async fn apply_batch(
+        &self,
+        conn: &mut PgConnection,
+        events: &[StoredEvent],
+    ) -> Result<(), StoreError> {
+        for event in events {
+            self.apply(conn, event).await.map_err(|error| {
+                tracing::error!(
+                    projection = self.name(),
+                    event_id = %event.event_id,
+                    event_type = %event.event_type,
+                    %error,
+                    "projection failed on an event; it stays before this event"
+                );
+                error
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The aggregate types (streams) it reads; `None`: every event. The projector then reads
+    /// only those, and still moves the checkpoint past everything else.
+    fn streams(&self) -> Option<&'static [&'static str]> {
+        None
+    }
+
+    /// Events per transaction, if not the projector's default.
+    fn batch_size(&self) -> Option<i64> {
+        None
+    }
+
     /// Forgets any in-memory state: the transaction it was built in did not commit.
     fn reset(&self) {}
 }
@@ -184,11 +218,12 @@ impl Projector {
         let mut applied = 0;
         let mut first_error = None;
         for projection in &self.projections {
+            let batch_size = self.batch_size(projection.as_ref());
             loop {
                 match self.run_batch(conn, projection.as_ref()).await {
                     Ok(n) => {
                         applied += n;
-                        if n < self.settings.batch_size as u64 {
+                        if n < batch_size as u64 {
                             break;
                         }
                     }
@@ -242,8 +277,18 @@ impl Projector {
         // Read before taking the checkpoint's row lock: the lock gives this transaction an id,
         // which would hold the horizon back for its own read.
         let seen = read_checkpoint(&mut tx, projection.name()).await?;
-        let events = event_log::read_after(&mut tx, Some(seen), self.settings.batch_size).await?;
-        let Some(last) = events.last().map(|e| e.cursor) else {
+        let batch_size = self.batch_size(projection);
+        let (events, last) = match projection.streams() {
+            None => {
+                let events = event_log::read_after(&mut tx, Some(seen), batch_size).await?;
+                let last = events.last().map(|e| e.cursor);
+                (events, last)
+            }
+            Some(streams) => {
+                event_log::read_streams_after(&mut tx, seen, streams, batch_size).await?
+            }
+        };
+        let Some(last) = last else {
             return Ok(0);
         };
         let checkpoint = lock_checkpoint(&mut tx, projection.name()).await?;
@@ -251,18 +296,7 @@ impl Projector {
             // Another instance (a rebuild's verification, a catch-up) moved it meanwhile.
             return Ok(0);
         }
-        for event in &events {
-            projection.apply(&mut tx, event).await.map_err(|error| {
-                tracing::error!(
-                    projection = projection.name(),
-                    event_id = %event.event_id,
-                    event_type = %event.event_type,
-                    %error,
-                    "projection failed on an event; it stays before this event"
-                );
-                error
-            })?;
-        }
+        projection.apply_batch(&mut tx, &events).await?;
         sqlx::query(
             "UPDATE projector_checkpoints \
              SET last_transaction_id = $2::text::xid8, last_position = $3, \
@@ -286,6 +320,13 @@ impl Projector {
 
     async fn min_checkpoint(&self, conn: &mut PgConnection) -> Result<Cursor, StoreError> {
         min_checkpoint(conn, &self.projection_names()).await
+    }
+
+    fn batch_size(&self, projection: &dyn Projection) -> i64 {
+        projection
+            .batch_size()
+            .unwrap_or(self.settings.batch_size)
+            .max(1)
     }
 }
 

@@ -64,6 +64,10 @@ impl Projection for BoundaryList {
         super::NAME
     }
 
+    fn streams(&self) -> Option<&'static [&'static str]> {
+        Some(&[BoundaryMatter::TYPE])
+    }
+
     async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), StoreError> {
         if event.aggregate_type != BoundaryMatter::TYPE {
             return Ok(());

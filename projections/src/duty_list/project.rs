@@ -127,6 +127,10 @@ impl Projection for DutyList {
         self.name
     }
 
+    fn streams(&self) -> Option<&'static [&'static str]> {
+        Some(&[Department::TYPE])
+    }
+
     async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), StoreError> {
         if event.aggregate_type != Department::TYPE {
             return Ok(());

@@ -102,6 +102,66 @@ pub async fn read_after(
     rows.iter().map(StoredEvent::from_row).collect()
 }
 
+/// Reads up to `limit` events of the given streams (aggregate types) after `after`, in global
+/// order, only below the horizon. Returns them with the cursor a reader may move to: the last
+/// event read if the batch is full, else the last event of *any* stream below the horizon, so
+/// that a reader of a few streams does not fall behind the log's head (`None`: nothing after
+/// `after` at all). The head is fixed first; every transaction below it has finished, so the
+/// second read sees all of them.
+pub async fn read_streams_after(
+    conn: &mut PgConnection,
+    after: Cursor,
+    streams: &[&str],
+    limit: i64,
+) -> Result<(Vec<StoredEvent>, Option<Cursor>), StoreError> {
+    let head = sqlx::query(
+        "SELECT transaction_id::text AS txid, position FROM events \
+         WHERE (transaction_id, position) > ($1::text::xid8, $2) \
+           AND transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
+         ORDER BY transaction_id DESC, position DESC LIMIT 1",
+    )
+    .bind(after.transaction_id().to_string())
+    .bind(after.position())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(head) = head else {
+        return Ok((Vec::new(), None));
+    };
+    let txid: String = head.try_get("txid")?;
+    let head = Cursor::new(
+        txid.parse().map_err(|_| StoreError::InvalidCursor)?,
+        head.try_get("position")?,
+    );
+    let streams: Vec<String> = streams.iter().map(|s| (*s).to_owned()).collect();
+    let sql = format!(
+        "SELECT {SELECT_COLUMNS} FROM events \
+         WHERE aggregate_type = ANY($5) \
+           AND (transaction_id, position) > ($1::text::xid8, $2) \
+           AND (transaction_id, position) <= ($3::text::xid8, $4) \
+         ORDER BY transaction_id, position \
+         LIMIT $6"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(after.transaction_id().to_string())
+        .bind(after.position())
+        .bind(head.transaction_id().to_string())
+        .bind(head.position())
+        .bind(&streams)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    let events: Vec<StoredEvent> = rows
+        .iter()
+        .map(StoredEvent::from_row)
+        .collect::<Result<_, _>>()?;
+    let last = if events.len() as i64 >= limit {
+        events.last().map(|e| e.cursor)
+    } else {
+        Some(head)
+    };
+    Ok((events, last))
+}
+
 /// Whether committed events exist after `after` that the horizon still holds back (an older
 /// transaction is open). Readers use it to poll briefly instead of waiting for a notification.
 pub async fn held_back(conn: &mut PgConnection, after: Option<Cursor>) -> Result<bool, StoreError> {

@@ -1,0 +1,247 @@
+//! The rollup projection: each batch of record events is summed in memory per rollup row, then
+//! written with one upsert per few thousand rows. A correction subtracts the record it
+//! replaces and adds the new one; a void subtracts.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::{Datelike, NaiveDate};
+use cqrs_es::Aggregate;
+use dutyledger_domain::performance::{local_date, PerformanceEvent, PerformanceRecord, WorkRecord};
+use sqlx::PgConnection;
+
+use crate::projector::Projection;
+use crate::{StoreError, StoredEvent};
+
+/// Events per projector transaction.
+pub const BATCH_SIZE: i64 = 20_000;
+/// Rows per upsert statement.
+const ROWS_PER_STATEMENT: usize = 5_000;
+
+/// The performance rollups read model.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Rollups;
+
+/// A rollup row's key, borrowing from the batch's decoded events.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct RowKey<'a> {
+    dimension: &'static str,
+    grain: char,
+    department_id: &'a str,
+    unit_id: &'a str,
+    key: &'a str,
+    period: NaiveDate,
+    level: &'static str,
+    sector: &'a str,
+    known: NaiveDate,
+}
+
+/// Summed figures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Sums {
+    pub records: i64,
+    pub quantity: i64,
+    pub timed: i64,
+    pub on_time: i64,
+}
+
+impl Sums {
+    pub(crate) fn of(record: &WorkRecord, sign: i64) -> Self {
+        Self {
+            records: sign,
+            quantity: sign * i64::from(record.quantity.get()),
+            timed: sign * i64::from(record.on_time.is_some()),
+            on_time: sign * i64::from(record.on_time == Some(true)),
+        }
+    }
+
+    pub(crate) fn add(&mut self, other: Sums) {
+        self.records += other.records;
+        self.quantity += other.quantity;
+        self.timed += other.timed;
+        self.on_time += other.on_time;
+    }
+}
+
+/// The first day of the month of a day.
+pub(crate) fn month_of(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).unwrap_or(day)
+}
+
+/// The level as stored in rollups (`City`, `County`, `Township`).
+pub(crate) fn level_text(record: &WorkRecord) -> &'static str {
+    use dutyledger_domain::values::DepartmentLevel;
+    match record.level {
+        DepartmentLevel::City => "City",
+        DepartmentLevel::County => "County",
+        DepartmentLevel::Township => "Township",
+    }
+}
+
+fn decode(event: &StoredEvent) -> Result<PerformanceEvent, StoreError> {
+    serde_json::from_value(event.payload.clone()).map_err(|e| StoreError::UnreadableEvent {
+        event_type: event.event_type.clone(),
+        event_version: event.event_version.clone(),
+        reason: e.to_string(),
+    })
+}
+
+fn add_record<'a>(
+    rows: &mut HashMap<RowKey<'a>, Sums>,
+    record: &'a WorkRecord,
+    sign: i64,
+    known: NaiveDate,
+) {
+    let sums = Sums::of(record, sign);
+    let day = local_date(record.occurred_at);
+    let month = month_of(day);
+    let dept = record.department_id.as_str();
+    let unit = record.unit_id.as_str();
+    let level = level_text(record);
+    let sector = record.sector.as_str();
+    let dims: [(&'static str, &'a str, &'a str); 5] = [
+        ("department", "", dept),
+        ("unit", unit, unit),
+        ("post", unit, record.post_id.as_str()),
+        ("task", unit, record.task_id.as_str()),
+        ("region", "", record.region.as_str()),
+    ];
+    for (dimension, unit_id, key) in dims {
+        for (grain, period) in [('d', day), ('m', month)] {
+            rows.entry(RowKey {
+                dimension,
+                grain,
+                department_id: dept,
+                unit_id,
+                key,
+                period,
+                level,
+                sector,
+                known,
+            })
+            .or_default()
+            .add(sums);
+        }
+    }
+}
+
+async fn write(conn: &mut PgConnection, rows: HashMap<RowKey<'_>, Sums>) -> Result<(), StoreError> {
+    let mut rows: Vec<(RowKey<'_>, Sums)> = rows
+        .into_iter()
+        .filter(|(_, s)| *s != Sums::default())
+        .collect();
+    // A stable order: concurrent writers (a rebuild's verification) lock rows in the same order.
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut dimension = Vec::with_capacity(chunk.len());
+        let mut grain = Vec::with_capacity(chunk.len());
+        let mut department = Vec::with_capacity(chunk.len());
+        let mut unit = Vec::with_capacity(chunk.len());
+        let mut key = Vec::with_capacity(chunk.len());
+        let mut period = Vec::with_capacity(chunk.len());
+        let mut level = Vec::with_capacity(chunk.len());
+        let mut sector = Vec::with_capacity(chunk.len());
+        let mut known = Vec::with_capacity(chunk.len());
+        let mut records = Vec::with_capacity(chunk.len());
+        let mut quantity = Vec::with_capacity(chunk.len());
+        let mut timed = Vec::with_capacity(chunk.len());
+        let mut on_time = Vec::with_capacity(chunk.len());
+        for (k, s) in chunk {
+            dimension.push(k.dimension);
+            grain.push(k.grain.to_string());
+            department.push(k.department_id);
+            unit.push(k.unit_id);
+            key.push(k.key);
+            period.push(k.period);
+            level.push(k.level);
+            sector.push(k.sector);
+            known.push(k.known);
+            records.push(s.records);
+            quantity.push(s.quantity);
+            timed.push(s.timed);
+            on_time.push(s.on_time);
+        }
+        sqlx::query(
+            "INSERT INTO performance_rollups AS r \
+               (dimension, grain, department_id, unit_id, key, period, level, sector, known, \
+                records, quantity, timed, on_time) \
+             SELECT u.dimension, u.grain::\"char\", u.department_id, u.unit_id, u.key, u.period, \
+                    u.level, u.sector, u.known, u.records, u.quantity, u.timed, u.on_time \
+             FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::date[], \
+                         $7::text[], $8::text[], $9::date[], $10::bigint[], $11::bigint[], \
+                         $12::bigint[], $13::bigint[]) \
+               AS u(dimension, grain, department_id, unit_id, key, period, level, sector, known, \
+                    records, quantity, timed, on_time) \
+             ON CONFLICT (dimension, grain, department_id, unit_id, key, period, level, sector, known) \
+             DO UPDATE SET records = r.records + EXCLUDED.records, \
+                           quantity = r.quantity + EXCLUDED.quantity, \
+                           timed = r.timed + EXCLUDED.timed, \
+                           on_time = r.on_time + EXCLUDED.on_time",
+        )
+        .bind(&dimension)
+        .bind(&grain)
+        .bind(&department)
+        .bind(&unit)
+        .bind(&key)
+        .bind(&period)
+        .bind(&level)
+        .bind(&sector)
+        .bind(&known)
+        .bind(&records)
+        .bind(&quantity)
+        .bind(&timed)
+        .bind(&on_time)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Projection for Rollups {
+    fn name(&self) -> &'static str {
+        super::NAME
+    }
+
+    fn streams(&self) -> Option<&'static [&'static str]> {
+        Some(&[PerformanceRecord::TYPE])
+    }
+
+    fn batch_size(&self) -> Option<i64> {
+        Some(BATCH_SIZE)
+    }
+
+    async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), StoreError> {
+        self.apply_batch(conn, std::slice::from_ref(event)).await
+    }
+
+    async fn apply_batch(
+        &self,
+        conn: &mut PgConnection,
+        events: &[StoredEvent],
+    ) -> Result<(), StoreError> {
+        let mut decoded = Vec::with_capacity(events.len());
+        for event in events {
+            if event.aggregate_type != PerformanceRecord::TYPE {
+                continue;
+            }
+            let payload = decode(event).inspect_err(|error| {
+                tracing::error!(
+                    projection = super::NAME,
+                    event_id = %event.event_id,
+                    event_type = %event.event_type,
+                    %error,
+                    "projection failed on an event; it stays before this batch"
+                );
+            })?;
+            decoded.push((local_date(event.recorded_at), payload));
+        }
+        let mut rows = HashMap::with_capacity(decoded.len() * 4);
+        for (known, event) in &decoded {
+            for r in event.rollups() {
+                add_record(&mut rows, r.record, r.sign, *known);
+            }
+        }
+        write(conn, rows).await
+    }
+}
