@@ -8,10 +8,13 @@ use cqrs_es::Aggregate;
 use dutyledger_domain::boundary::{BoundaryCommand, BoundaryMatter};
 use dutyledger_domain::department::{Department, DepartmentCommand};
 use dutyledger_domain::metadata::CommandMetadata;
+use dutyledger_domain::performance::{PerformanceRecord, RecordInput, RecordRejection};
+use dutyledger_domain::values::Text;
 use dutyledger_domain::values::{CreditCode, EntityId};
 use dutyledger_projections::boundary_list::BoundaryList;
 use dutyledger_projections::duty_list::DutyList;
-use dutyledger_projections::event_log::{EventNotifier, EventStore};
+use dutyledger_projections::event_log::{EventNotifier, EventStore, Executed};
+use dutyledger_projections::performance::{self, BatchOutcome, Ingestor, Rollups};
 use dutyledger_projections::projector::{Projection, ProjectionWatch, Projector};
 use dutyledger_projections::Cursor;
 use sqlx::PgPool;
@@ -46,6 +49,7 @@ pub struct When {
 #[derive(Debug, Clone)]
 pub struct Commands {
     store: EventStore,
+    ingestor: Ingestor,
     watch: ProjectionWatch,
     wait: Duration,
 }
@@ -53,7 +57,89 @@ pub struct Commands {
 impl Commands {
     /// A command service over `store`, waiting at most `wait` for the projector.
     pub fn new(store: EventStore, watch: ProjectionWatch, wait: Duration) -> Self {
-        Self { store, watch, wait }
+        let ingestor = Ingestor::new(store.pool().clone());
+        Self {
+            store,
+            ingestor,
+            watch,
+            wait,
+        }
+    }
+
+    async fn projected(&self, cursor: Option<Cursor>) -> bool {
+        match cursor {
+            Some(cursor) => {
+                let projected = self.watch.wait_for(cursor, self.wait).await;
+                if !projected {
+                    tracing::warn!(wait = ?self.wait, "read models did not catch up within the wait");
+                }
+                projected
+            }
+            None => true,
+        }
+    }
+
+    /// Checks and stores a batch of performance records in one transaction (see
+    /// [`Ingestor::ingest`]); returns once the rollups show them (or the wait ran out).
+    #[tracing::instrument(skip_all, fields(records = batch.len(), request_id = %ctx.request_id))]
+    pub async fn records(
+        &self,
+        ctx: &RequestContext,
+        batch: Vec<(Option<String>, Result<RecordInput, RecordRejection>)>,
+    ) -> Result<(BatchOutcome, bool), ApiError> {
+        let metadata = CommandMetadata::new(ctx.actor.id(), ctx.request_id.clone());
+        let outcome = self
+            .ingestor
+            .ingest(batch, &metadata)
+            .await
+            .map_err(|e| ApiError::from_store(e, &ctx.request_id))?;
+        let projected = self.projected(outcome.cursor).await;
+        Ok((outcome, projected))
+    }
+
+    /// Corrects a stored record (checked like a new one), with a reason.
+    pub async fn correct_record(
+        &self,
+        ctx: &RequestContext,
+        input: RecordInput,
+        reason: Text,
+    ) -> Result<CommandOutcome, ApiError> {
+        let metadata = CommandMetadata::new(ctx.actor.id(), ctx.request_id.clone());
+        let executed = performance::correct(
+            &self.store,
+            self.ingestor.structures(),
+            input,
+            reason,
+            &metadata,
+        )
+        .await
+        .map_err(|e| ApiError::from_amend(e, &ctx.request_id))?;
+        Ok(self.outcome(executed).await)
+    }
+
+    /// Voids a stored record, with a reason.
+    pub async fn void_record(
+        &self,
+        ctx: &RequestContext,
+        department: &CreditCode,
+        record_id: &EntityId,
+        reason: Text,
+    ) -> Result<CommandOutcome, ApiError> {
+        let metadata = CommandMetadata::new(ctx.actor.id(), ctx.request_id.clone());
+        let executed = performance::void(&self.store, department, record_id, reason, &metadata)
+            .await
+            .map_err(|e| ApiError::from_amend(e, &ctx.request_id))?;
+        Ok(self.outcome(executed).await)
+    }
+
+    async fn outcome(&self, executed: Executed) -> CommandOutcome {
+        let projected = self.projected(executed.cursor).await;
+        CommandOutcome {
+            events: executed.events,
+            cursor: executed.cursor,
+            effective_at: executed.effective_at,
+            projected,
+        }
     }
 
     /// Executes a department command with the request's actor and id (and a reason, if given)
@@ -134,11 +220,19 @@ pub struct AppState {
 
 /// The projections this build maintains.
 pub fn projections() -> Vec<Arc<dyn Projection>> {
-    vec![Arc::new(DutyList::default()), Arc::new(BoundaryList)]
+    vec![
+        Arc::new(DutyList::default()),
+        Arc::new(BoundaryList),
+        Arc::new(Rollups),
+    ]
 }
 
 /// The aggregate types this build writes (for diagnostics).
-pub const AGGREGATE_TYPES: [&str; 2] = [Department::TYPE, BoundaryMatter::TYPE];
+pub const AGGREGATE_TYPES: [&str; 3] = [
+    Department::TYPE,
+    BoundaryMatter::TYPE,
+    PerformanceRecord::TYPE,
+];
 
 impl AppState {
     /// Builds the state: the event store, and a watch on the projector's progress. Does not

@@ -21,6 +21,10 @@ pub enum Access<'a> {
     WriteBoundary,
     /// Raise a dispute on behalf of a department that is a party.
     DisputeBoundary(&'a CreditCode),
+    /// Record, correct or void a department's performance records (履职数据).
+    WriteRecords(&'a CreditCode),
+    /// Read performance figures (within [`department_scope`]).
+    ReadPerformance,
 }
 
 /// Which departments an actor may see.
@@ -59,6 +63,8 @@ pub fn authorize(actor: &Actor, access: Access<'_>) -> Result<(), ApiError> {
         (Role::Clerk, Access::ReadDepartment(d)) => bound_to(d),
         (Role::Clerk, Access::ListDepartments) => true,
         (Role::Clerk, Access::DisputeBoundary(d)) => bound_to(d),
+        (Role::Clerk, Access::WriteRecords(d)) => bound_to(d),
+        (Role::Clerk | Role::Reviewer, Access::ReadPerformance) => true,
         (Role::Integrator, Access::ReadFeed) => true,
         _ => false,
     };
@@ -74,6 +80,11 @@ pub fn authorize(actor: &Actor, access: Access<'_>) -> Result<(), ApiError> {
         Access::DisputeBoundary(d) => {
             forbidden(actor, &format!("dispute on behalf of department {d}"))
         }
+        Access::WriteRecords(d) => forbidden(
+            actor,
+            &format!("write performance records of department {d}"),
+        ),
+        Access::ReadPerformance => forbidden(actor, "read performance figures"),
     })
 }
 
@@ -81,6 +92,12 @@ pub fn authorize(actor: &Actor, access: Access<'_>) -> Result<(), ApiError> {
 /// is parsed, so that a role that may never write gets `FORBIDDEN` whatever it sends).
 pub fn may_write_structure(actor: &Actor) -> bool {
     matches!(actor.role, Role::Supervisor | Role::System)
+}
+
+/// Whether the actor may write performance records of any department at all (checked before
+/// a batch is parsed).
+pub fn may_write_records(actor: &Actor) -> bool {
+    matches!(actor.role, Role::Supervisor | Role::System | Role::Clerk)
 }
 
 /// The departments an actor may see in lists (call after [`authorize`]).
@@ -107,19 +124,19 @@ mod tests {
         let actors = [
             (
                 Actor::new(Role::Supervisor, "s", vec![]),
-                [true, true, true, true, true, true],
+                [true, true, true, true, true, true, true, true, true],
             ),
             (
                 Actor::new(Role::Clerk, "c", vec![own.clone()]),
-                [true, false, true, false, false, false],
+                [true, false, true, false, false, false, true, false, true],
             ),
             (
                 Actor::new(Role::Reviewer, "r", vec![]),
-                [true, true, true, false, false, true],
+                [true, true, true, false, false, true, false, false, true],
             ),
             (
                 Actor::new(Role::Integrator, "i", vec![]),
-                [false, false, false, false, false, true],
+                [false, false, false, false, false, true, false, false, false],
             ),
         ];
         for (actor, expected) in actors {
@@ -130,6 +147,9 @@ mod tests {
                 authorize(&actor, Access::WriteStructure(&own)).is_ok(),
                 authorize(&actor, Access::WriteStructure(&other)).is_ok(),
                 authorize(&actor, Access::ReadFeed).is_ok(),
+                authorize(&actor, Access::WriteRecords(&own)).is_ok(),
+                authorize(&actor, Access::WriteRecords(&other)).is_ok(),
+                authorize(&actor, Access::ReadPerformance).is_ok(),
             ];
             assert_eq!(got, expected, "{:?}", actor.role);
         }

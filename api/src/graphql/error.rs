@@ -4,8 +4,10 @@
 use async_graphql::ErrorExtensions;
 use dutyledger_domain::boundary::BoundaryError;
 use dutyledger_domain::department::{DepartmentError, ErrorClass};
+use dutyledger_domain::performance::{PerformanceError, RecordRejection};
 use dutyledger_domain::values::ValueError;
 use dutyledger_projections::event_log::CommandError;
+use dutyledger_projections::performance::AmendError;
 use dutyledger_projections::StoreError;
 
 /// An error a client may see.
@@ -200,6 +202,40 @@ impl ApiError {
         match error {
             CommandError::Rejected(e) => ApiError::refused(&e),
             CommandError::Store(e) => ApiError::from_store(e, request_id),
+        }
+    }
+}
+
+impl Refusal for PerformanceError {
+    fn class(&self) -> ErrorClass {
+        PerformanceError::class(self)
+    }
+    fn rule(&self) -> &'static str {
+        PerformanceError::rule(self)
+    }
+    fn breaks(&self) -> Option<serde_json::Value> {
+        None
+    }
+}
+
+impl Refusal for RecordRejection {
+    fn class(&self) -> ErrorClass {
+        RecordRejection::class(self)
+    }
+    fn rule(&self) -> &'static str {
+        self.code()
+    }
+    fn breaks(&self) -> Option<serde_json::Value> {
+        None
+    }
+}
+
+impl ApiError {
+    /// Maps a refused or failed correction or void of a performance record.
+    pub fn from_amend(error: AmendError, request_id: &str) -> Self {
+        match error {
+            AmendError::Rejected(e) => ApiError::refused(&e),
+            AmendError::Command(e) => ApiError::from_command(e, request_id),
         }
     }
 }

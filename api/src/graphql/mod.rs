@@ -6,6 +6,7 @@ pub mod boundary;
 pub mod error;
 pub mod event;
 pub mod feed;
+pub mod performance;
 pub mod power;
 pub mod structure;
 pub mod time;
@@ -22,6 +23,7 @@ pub struct Query(
     feed::FeedQuery,
     power::PowerQuery,
     boundary::BoundaryQuery,
+    performance::PerformanceQuery,
 );
 
 /// All mutations.
@@ -30,6 +32,7 @@ pub struct Mutation(
     structure::StructureMutation,
     power::PowerMutation,
     boundary::BoundaryMutation,
+    performance::PerformanceMutation,
 );
 
 /// All subscriptions.
