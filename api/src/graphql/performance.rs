@@ -762,8 +762,9 @@ impl PerformanceQuery {
         #[graphql(desc = "Which records count (e.g. from and to for a year).")] filter: Option<
             PerformanceFilter,
         >,
-        #[graphql(desc = "What to rank by.", default_with = "RankingMeasure::OnTimeRate")]
-        measure: RankingMeasure,
+        #[graphql(desc = "What to rank by (default `ON_TIME_RATE`).")] measure: Option<
+            RankingMeasure,
+        >,
         #[graphql(desc = "Only the first places.")] first: Option<i32>,
         #[graphql(desc = "Only `knownAt` applies: the figures as known then.")] as_of: Option<
             AsOfInput,
@@ -775,7 +776,7 @@ impl PerformanceQuery {
         if first.is_some_and(|f| f < 0) {
             return Err(ApiError::bad_input("first", "must not be negative").into());
         }
-        let measure = match measure {
+        let measure = match measure.unwrap_or(RankingMeasure::OnTimeRate) {
             RankingMeasure::OnTimeRate => Measure::OnTimeRate,
             RankingMeasure::Records => Measure::Records,
             RankingMeasure::Quantity => Measure::Quantity,

@@ -158,9 +158,14 @@ impl Ingestor {
 
         let mut stored: HashMap<String, (Cursor, DateTime<Utc>)> = HashMap::new();
         if !rows.is_empty() {
-            let streams: Vec<&str> = rows.iter().map(|r| r.stream.as_str()).collect();
-            let payloads: Vec<&str> = rows.iter().map(|r| r.payload.as_str()).collect();
-            let metas: Vec<&str> = rows.iter().map(|r| r.metadata.as_str()).collect();
+            // Insert in stream order: concurrent batches that share record ids then take their
+            // locks in the same order and wait for each other instead of deadlocking. The sort
+            // is stable, so the first of two equal ids in a batch is the one stored.
+            let mut order: Vec<usize> = (0..rows.len()).collect();
+            order.sort_by(|a, b| rows[*a].stream.cmp(&rows[*b].stream));
+            let streams: Vec<&str> = order.iter().map(|&i| rows[i].stream.as_str()).collect();
+            let payloads: Vec<&str> = order.iter().map(|&i| rows[i].payload.as_str()).collect();
+            let metas: Vec<&str> = order.iter().map(|&i| rows[i].metadata.as_str()).collect();
             let inserted = sqlx::query(
                 "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, \
                                      event_version, payload, metadata) \
