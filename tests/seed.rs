@@ -12,12 +12,28 @@ async fn seed_builds_the_party_building_section_and_is_idempotent(pool: PgPool) 
     let app = TestApp::new(pool);
     let first = seed::seed(&app.state).await.expect("seed");
     assert!(first.events > 50, "{first:?}");
+    assert!(first.records > 500, "{first:?}");
     let events = app.event_count().await;
-    assert_eq!(events as usize, first.events);
+    assert_eq!(events as usize, first.events + first.records);
 
     let second = seed::seed(&app.state).await.expect("seed again");
     assert_eq!(second.events, 0, "a second run appends nothing");
+    assert_eq!(second.records, 0, "the records are all stored already");
     assert_eq!(app.event_count().await, events);
+
+    // The demo records show in the performance views.
+    let ranking = app
+        .ok(
+            r#"{ performanceRanking(filter: {from: "2025-01-01", to: "2025-12-31"}) {
+                   rank departmentId figures { records onTimeRate } } }"#,
+            json!({}),
+        )
+        .await;
+    let ranked = ranking["performanceRanking"].as_array().expect("ranking");
+    assert_eq!(ranked.len(), 4, "{ranking:#}");
+    assert!(ranked
+        .iter()
+        .all(|r| r["figures"]["records"].as_i64() > Some(0)));
 
     let code = MARKET_SUPERVISION.credit_code().expect("valid");
     assert!(CreditCode::parse(code.as_str()).is_ok());

@@ -2,12 +2,15 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use dutyledger_projections::db::{self, PoolSettings};
+use dutyledger_projections::performance::MAX_BATCH;
+use dutyledger_projections::projector::{ProjectionWatch, Projector};
 use dutyledger_projections::rebuild;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
@@ -17,6 +20,7 @@ use crate::auth::token::{parse_ttl, Authenticator, KeyError};
 use crate::auth::{Actor, Role};
 use crate::graphql::{build_schema, Limits};
 use crate::http;
+use crate::import::records;
 
 /// dutyledger: the event-sourced backend of function operation supervision (职能运行监管).
 #[derive(Debug, Parser)]
@@ -81,7 +85,7 @@ pub enum Command {
     /// Issue or revoke bearer tokens.
     #[command(subcommand)]
     Token(TokenCommand),
-    /// Import lists kept in spreadsheets.
+    /// Import lists kept in spreadsheets, and performance records.
     #[command(subcommand)]
     Import(ImportCommand),
     /// Rebuild a read model from the start of the log into shadow tables and swap it in;
@@ -114,6 +118,41 @@ pub enum ImportCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Import performance records (履职数据) from a CSV or NDJSON file of any size, in batches,
+    /// with progress on stderr. Safe to re-run after an interruption: each record is stored
+    /// once (records stored before count as duplicates), and a re-run starts after the last
+    /// batch the interrupted run committed. Exits with 2 if some records were rejected.
+    Records(RecordsArgs),
+}
+
+/// Settings of `import records`.
+#[derive(Debug, clap::Args)]
+pub struct RecordsArgs {
+    /// The file: .csv (with a header row), or .ndjson / .jsonl (one JSON object per line).
+    pub file: PathBuf,
+    /// The format (default: from the file name).
+    #[arg(long, value_enum)]
+    pub format: Option<records::Format>,
+    /// Records per batch (one transaction each).
+    #[arg(long, default_value_t = records::DEFAULT_BATCH as u32,
+          value_parser = clap::value_parser!(u32).range(1..=MAX_BATCH as i64))]
+    pub batch_size: u32,
+    /// Write every rejected line (line, recordId, code, reason, content) to this CSV file.
+    #[arg(long)]
+    pub rejects: Option<PathBuf>,
+    /// Check every line again instead of starting after the last batch an interrupted run
+    /// committed.
+    #[arg(long)]
+    pub no_resume: bool,
+    /// Where to keep the progress file (default: FILE.progress beside the input).
+    #[arg(long)]
+    pub progress_file: Option<PathBuf>,
+    /// Longest wait, in seconds, for the rollups to include the records (0: do not wait).
+    #[arg(long, default_value_t = 60)]
+    pub rollup_wait_secs: u64,
+    /// Print the report as JSON (on stdout) instead of a summary line.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Token subcommands.
@@ -170,6 +209,19 @@ pub struct ServeArgs {
     pub ws_init_timeout_ms: u64,
 }
 
+/// The process's exit code for the result of [`run`]: 0 on success, 2 when an import ran to
+/// the end but rejected some records (already reported), 1 on a failure (logged here).
+pub fn exit_code(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<records::SomeRejected>().is_some() => ExitCode::from(2),
+        Err(error) => {
+            tracing::error!("{error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn database_url(cli: &Cli) -> anyhow::Result<&str> {
     cli.database_url.as_deref().context(
         "DATABASE_URL is not set: pass --database-url or set DATABASE_URL (ops/db.sh finds or starts a local PostgreSQL and prints one)",
@@ -198,8 +250,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!(
                 commands = report.commands,
                 events = report.events,
-                "demo data loaded ({} events appended)",
-                report.events
+                records = report.records,
+                "demo data loaded ({} events appended, {} performance records stored)",
+                report.events,
+                report.records
             );
             Ok(())
         }
@@ -302,6 +356,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Import(ImportCommand::Records(args)) => {
+            import_records(database_url(&cli)?, args).await
+        }
         Command::Rebuild { projection, verify } => {
             let pool = db::connect(database_url(&cli)?, &PoolSettings::default()).await?;
             db::migrate(&pool).await?;
@@ -374,6 +431,53 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn import_records(url: &str, args: &RecordsArgs) -> anyhow::Result<()> {
+    let pool = db::connect(url, &PoolSettings::default()).await?;
+    db::migrate(&pool).await?;
+    // Roll the records up while they are imported (this projector stands by while another
+    // instance, e.g. a server's, is active; the watch follows whichever runs).
+    let names = crate::app::projections().iter().map(|p| p.name()).collect();
+    let watch = ProjectionWatch::spawn(pool.clone(), names);
+    let projector = tokio::spawn(Projector::new(pool.clone(), crate::app::projections()).run());
+    let options = records::Options {
+        format: args.format,
+        batch_size: args.batch_size as usize,
+        rejects: args.rejects.clone(),
+        resume: !args.no_resume,
+        progress_file: args.progress_file.clone(),
+        show_progress: true,
+    };
+    let report = match records::import(&pool, &args.file, &options).await {
+        Ok(r) => r,
+        Err(e) => {
+            projector.abort();
+            return Err(e.into());
+        }
+    };
+    report.write_rejections(&mut std::io::stderr().lock())?;
+    if let Some(cursor) = report.cursor.filter(|_| args.rollup_wait_secs > 0) {
+        if !watch
+            .wait_for(cursor, Duration::from_secs(args.rollup_wait_secs))
+            .await
+        {
+            tracing::warn!(
+                "the rollups have not caught up with the import yet; the active projector finishes them"
+            );
+        }
+    }
+    projector.abort();
+    #[allow(clippy::print_stdout)]
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("{}", report.summary());
+    }
+    if report.total.rejected > 0 {
+        return Err(records::SomeRejected(report.total.rejected).into());
+    }
+    Ok(())
 }
 
 async fn serve(url: &str, args: &ServeArgs, auth: Authenticator) -> anyhow::Result<()> {

@@ -7,6 +7,9 @@
 //! Credit codes are computed with the GB 11714 and GB 32100 check characters from an
 //! organisation-code body, not typed by hand. Every entity has a fixed id, so running the seed
 //! again changes nothing: a command refused only because its entity exists already is skipped.
+//! The structure is in force from 2024-01-01 (Beijing time); performance records (履职数据) of
+//! every post holding a task follow from then to October 2026, with fixed record ids (a second
+//! run finds them all stored).
 
 use dutyledger_domain::boundary::{
     BoundaryCommand, MatterKind, Mechanism, Party, PartyRole, Role, Ruling, Stage,
@@ -17,6 +20,8 @@ use dutyledger_domain::values::{
     BodyKind, CreditCode, DayKind, DepartmentLevel, DivisionCode, EntityId, Headcount, Name, Text,
     TimeLimit, ValueError,
 };
+
+use dutyledger_domain::performance::RawRecord;
 
 use crate::app::{AppState, When};
 use crate::auth::Actor;
@@ -584,6 +589,96 @@ pub struct SeedReport {
     pub commands: usize,
     /// Events appended (0 on a second run).
     pub events: usize,
+    /// Performance records stored (0 on a second run: they are duplicates then).
+    pub records: usize,
+}
+
+/// When the demo structure comes into force (the 三定 provisions), Beijing time.
+pub const IN_FORCE_SINCE: &str = "2024-01-01T00:00:00+08:00";
+/// The demo performance records run from [`IN_FORCE_SINCE`] to the end of this month.
+pub const RECORDS_UNTIL: (i32, u32) = (2026, 10);
+
+/// Townships of Linyi where the demo work is done (兰山区, 罗庄区, 河东区, 沂南县, 郯城县, 兰陵县).
+const TOWNSHIPS: [&str; 6] = [
+    "371302001000",
+    "371311002000",
+    "371312003000",
+    "371321101000",
+    "371322102000",
+    "371324103000",
+];
+
+/// A small deterministic generator (64-bit LCG), so that the demo records are the same on
+/// every machine and a second seed finds them all stored.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % n.max(1)
+    }
+}
+
+/// The demo performance records of one department: for every post holding a task, 0 to 4
+/// records a month from [`IN_FORCE_SINCE`] to [`RECORDS_UNTIL`], in Linyi's townships, with
+/// the days taken (against the task's time limit) or an on-time flag.
+pub fn records(d: &SeedDepartment) -> Result<Vec<RawRecord>, ApiError> {
+    let code = d.credit_code().map_err(bad)?;
+    let mut rng = Lcg(u64::from_str_radix(d.org_body, 10).unwrap_or(7));
+    let mut out = Vec::new();
+    let (last_year, last_month) = RECORDS_UNTIL;
+    for unit in d.units {
+        for duty in unit.duties {
+            for task in duty.tasks {
+                for post in task.posts {
+                    let (mut year, mut month) = (2024, 1);
+                    while (year, month) <= (last_year, last_month) {
+                        for n in 0..rng.below(5) {
+                            let day = 1 + rng.below(27);
+                            let hour = 1 + rng.below(8); // 09:00-16:00 Beijing time
+                            let (days, on_time) = match &task.risk {
+                                Some(r) => (Some(rng.below(r.days as u64 + 3).to_string()), None),
+                                None => (None, Some((rng.below(10) < 8).to_string())),
+                            };
+                            let source = match rng.below(10) {
+                                0 => "INSPECTION",
+                                1 => "SYSTEM_INTEGRATION",
+                                _ => "DAILY_ENTRY",
+                            };
+                            out.push(RawRecord {
+                                record_id: Some(format!(
+                                    "seed-{}-{post}-{year}{month:02}-{n}",
+                                    task.id
+                                )),
+                                department_id: Some(code.to_string()),
+                                unit_id: Some(unit.id.to_owned()),
+                                post_id: Some((*post).to_owned()),
+                                task_id: Some(task.id.to_owned()),
+                                region: Some(TOWNSHIPS[rng.below(6) as usize].to_owned()),
+                                level: None,
+                                occurred_at: Some(format!(
+                                    "{year}-{month:02}-{day:02}T{hour:02}:30:00Z"
+                                )),
+                                quantity: Some((1 + rng.below(3)).to_string()),
+                                time_taken_days: days,
+                                on_time,
+                                source: Some(source.to_owned()),
+                            });
+                        }
+                        (year, month) = if month == 12 {
+                            (year + 1, 1)
+                        } else {
+                            (year, month + 1)
+                        };
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn id(s: &str) -> Result<EntityId, ApiError> {
@@ -789,13 +884,20 @@ pub fn boundary_commands() -> Result<Vec<(EntityId, BoundaryCommand)>, ApiError>
 pub async fn seed(state: &AppState) -> Result<SeedReport, ApiError> {
     let ctx = RequestContext::new(Actor::system("seed"));
     let mut report = SeedReport::default();
+    let since = chrono::DateTime::parse_from_rfc3339(IN_FORCE_SINCE)
+        .map_err(|e| ApiError::bad_input("seed", e))?
+        .with_timezone(&chrono::Utc);
+    let when = || When {
+        reason: None,
+        effective_at: Some(since),
+    };
     for department in DEPARTMENTS {
         let code = department.credit_code().map_err(bad)?;
         for command in commands(department)? {
             report.commands += 1;
             match state
                 .commands
-                .department(&ctx, &code, command.clone(), When::default())
+                .department(&ctx, &code, command.clone(), when())
                 .await
             {
                 Ok(outcome) => report.events += outcome.events,
@@ -808,12 +910,25 @@ pub async fn seed(state: &AppState) -> Result<SeedReport, ApiError> {
         report.commands += 1;
         match state
             .commands
-            .boundary(&ctx, &matter, command, When::default())
+            .boundary(&ctx, &matter, command, when())
             .await
         {
             Ok(outcome) => report.events += outcome.events,
             Err(ApiError::Conflict { rule, .. }) if already_exists(rule) => {}
             Err(e) => return Err(e),
+        }
+    }
+    for department in DEPARTMENTS {
+        for chunk in records(department)?.chunks(2_000) {
+            let batch = chunk
+                .iter()
+                .map(|r| (r.record_id.clone(), r.parse()))
+                .collect();
+            let (outcome, _) = state.commands.records(&ctx, batch).await?;
+            if let Some(rejected) = outcome.outcomes.iter().find_map(|o| o.rejection.as_ref()) {
+                return Err(ApiError::bad_input("seed record", rejected));
+            }
+            report.records += outcome.stored;
         }
     }
     Ok(report)
