@@ -205,7 +205,7 @@ async fn limits_refuse_with_codes(pool: PgPool) {
 
     let huge = format!(
         r#"{{"query":"{{ departments {{ id }} }}","variables":{{"x":"{}"}}}}"#,
-        "x".repeat(2 << 20)
+        "x".repeat(dutyledger_api::http::MAX_BODY_BYTES)
     );
     let (status, _, answer) = call(&app, post(&app, &huge)).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);

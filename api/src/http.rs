@@ -27,8 +27,9 @@ use crate::context::{new_request_id, sane_request_id, RequestContext};
 use crate::graphql::DutySchema;
 use crate::ws::{self, WsState};
 
-/// Largest request body accepted, in bytes.
-pub const MAX_BODY_BYTES: usize = 1 << 20;
+/// Largest request body accepted, in bytes (a batch of 5,000 performance records is about
+/// 1.5 MB).
+pub const MAX_BODY_BYTES: usize = 4 << 20;
 /// Longest a request may run before it is cut off with a `TIMEOUT` error.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
