@@ -627,7 +627,7 @@ impl Lcg {
 /// the days taken (against the task's time limit) or an on-time flag.
 pub fn records(d: &SeedDepartment) -> Result<Vec<RawRecord>, ApiError> {
     let code = d.credit_code().map_err(bad)?;
-    let mut rng = Lcg(u64::from_str_radix(d.org_body, 10).unwrap_or(7));
+    let mut rng = Lcg(d.org_body.parse::<u64>().unwrap_or(7));
     let mut out = Vec::new();
     let (last_year, last_month) = RECORDS_UNTIL;
     for unit in d.units {

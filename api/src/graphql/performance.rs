@@ -307,12 +307,12 @@ impl PerformanceMutation {
         let mut results: Vec<RecordResult> = Vec::with_capacity(records.len());
         let mut stored = outcome.outcomes.iter();
         let mut forbidden = forbidden.into_iter().peekable();
-        for index in 0..records.len() {
+        for (index, input) in records.iter().enumerate() {
             if forbidden.peek().is_some_and(|(i, _)| *i == index) {
                 let (_, message) = forbidden.next().unwrap_or_default();
                 results.push(RecordResult {
                     index: index as i32,
-                    record_id: Some(records[index].record_id.clone()),
+                    record_id: Some(input.record_id.clone()),
                     status: RecordStatus::Rejected,
                     code: Some("FORBIDDEN".into()),
                     reason: Some(message),

@@ -95,8 +95,11 @@ impl StructureAt for StructureSnapshot {
 /// which change nothing here).
 #[derive(Debug, Clone, Default)]
 pub struct StructureCache {
-    inner: Arc<Mutex<HashMap<CreditCode, (i64, Arc<DepartmentStructure>)>>>,
+    inner: Arc<Mutex<HashMap<CreditCode, Tagged>>>,
 }
+
+/// A department's structure and the duty list's event count it was loaded at.
+type Tagged = (i64, Arc<DepartmentStructure>);
 
 /// Departments kept before the cache is emptied.
 const CACHE_CAPACITY: usize = 1024;
