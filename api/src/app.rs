@@ -50,18 +50,29 @@ pub struct When {
 pub struct Commands {
     store: EventStore,
     ingestor: Ingestor,
+    /// Follows the structure and list projections (what department and boundary commands
+    /// change).
     watch: ProjectionWatch,
+    /// Follows the performance rollups (what record writes change).
+    records_watch: ProjectionWatch,
     wait: Duration,
 }
 
 impl Commands {
-    /// A command service over `store`, waiting at most `wait` for the projector.
-    pub fn new(store: EventStore, watch: ProjectionWatch, wait: Duration) -> Self {
+    /// A command service over `store`, waiting at most `wait` for the projector: `watch`
+    /// follows the projections structure commands change, `records_watch` the rollups.
+    pub fn new(
+        store: EventStore,
+        watch: ProjectionWatch,
+        records_watch: ProjectionWatch,
+        wait: Duration,
+    ) -> Self {
         let ingestor = Ingestor::new(store.pool().clone());
         Self {
             store,
             ingestor,
             watch,
+            records_watch,
             wait,
         }
     }
@@ -69,7 +80,7 @@ impl Commands {
     async fn projected(&self, cursor: Option<Cursor>) -> bool {
         match cursor {
             Some(cursor) => {
-                let projected = self.watch.wait_for(cursor, self.wait).await;
+                let projected = self.records_watch.wait_for(cursor, self.wait).await;
                 if !projected {
                     tracing::warn!(wait = ?self.wait, "read models did not catch up within the wait");
                 }
@@ -238,9 +249,13 @@ impl AppState {
     /// Builds the state: the event store, and a watch on the projector's progress. Does not
     /// start a projector (see [`AppState::spawn_projector`]).
     pub fn new(pool: PgPool, wait: Duration) -> Self {
-        let names = projections().iter().map(|p| p.name()).collect();
-        let watch = ProjectionWatch::spawn(pool.clone(), names);
-        let commands = Commands::new(EventStore::new(pool.clone()), watch, wait);
+        let (records, structure): (Vec<&'static str>, Vec<&'static str>) = projections()
+            .iter()
+            .map(|p| p.name())
+            .partition(|name| *name == performance::NAME);
+        let watch = ProjectionWatch::spawn(pool.clone(), structure);
+        let records_watch = ProjectionWatch::spawn(pool.clone(), records);
+        let commands = Commands::new(EventStore::new(pool.clone()), watch, records_watch, wait);
         let notifier = EventNotifier::spawn(pool.clone());
         Self {
             pool,

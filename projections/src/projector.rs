@@ -212,28 +212,31 @@ impl Projector {
     }
 
     /// Applies everything visible now, batch by batch, for every projection. Returns how many
-    /// events were applied (summed over projections). A failing projection stops the call with
-    /// its error; what was committed before stays.
+    /// events were applied (summed over projections). Projections take turns, one batch each,
+    /// so a long backlog of one stream (a bulk import of records) does not hold the others
+    /// back. A failing projection stops where it failed and the call returns its error once the
+    /// others are done; what was committed stays.
     pub async fn catch_up(&self, conn: &mut PgConnection) -> Result<u64, StoreError> {
         let mut applied = 0;
         let mut first_error = None;
-        for projection in &self.projections {
-            let batch_size = self.batch_size(projection.as_ref());
-            loop {
+        let mut pending: Vec<&Arc<dyn Projection>> = self.projections.iter().collect();
+        while !pending.is_empty() {
+            let mut still = Vec::with_capacity(pending.len());
+            for projection in pending {
                 match self.run_batch(conn, projection.as_ref()).await {
                     Ok(n) => {
                         applied += n;
-                        if n < batch_size as u64 {
-                            break;
+                        if n >= self.batch_size(projection.as_ref()) as u64 {
+                            still.push(projection);
                         }
                     }
                     // This projection stays before its failing event; the others go on.
                     Err(e) => {
                         first_error.get_or_insert(e);
-                        break;
                     }
                 }
             }
+            pending = still;
         }
         match first_error {
             Some(e) => Err(e),
