@@ -13,11 +13,5 @@ async fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = dutyledger_api::cli::Cli::parse();
-    match dutyledger_api::cli::run(cli).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => {
-            tracing::error!("{error:#}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    dutyledger_api::cli::exit_code(dutyledger_api::cli::run(cli).await)
 }

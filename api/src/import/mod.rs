@@ -1,10 +1,14 @@
-//! Importing lists kept in spreadsheets.
+//! Importing lists kept in spreadsheets, and performance records from CSV or NDJSON files.
 //!
 //! - [`table`]: reading an XLSX sheet or a CSV file (UTF-8, or GB18030 as Excel in China
 //!   writes it) into rows of text, with their row numbers.
 //! - [`power_list`]: power lists (权责清单) as departments keep them: tolerant of the header
 //!   names used in practice, one command per row, a per-row report; re-running a file stores
 //!   nothing twice.
+//! - [`records`]: performance records (履职数据) from CSV or NDJSON files of any size, streamed
+//!   in batches through the ingestor, with a progress bar; re-running after an interruption
+//!   stores each record once.
 
 pub mod power_list;
+pub mod records;
 pub mod table;
