@@ -1091,7 +1091,6 @@ pub async fn import(pool: &PgPool, path: &Path, options: &Options) -> Result<Rep
     let mut cursor: Option<Cursor> = None;
     let mut meter = Meter::new(options.show_progress, name.clone(), stamp.size);
     let mut save_progress = true;
-    meter.show(&total, 0, start.map_or(0, |s| s.byte), true);
 
     while let Some(batch) = rx.recv().await {
         let batch = match batch {
