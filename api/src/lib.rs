@@ -11,7 +11,8 @@
 //! - [`auth`]: bearer tokens, roles, and the access policy.
 //! - [`context`]: who is asking (actor) and the request id, carried into every event.
 //! - [`ws`]: GraphQL over WebSocket (`graphql-transport-ws`) at `/graphql/ws`.
-//! - [`import`]: importing lists kept in spreadsheets (power lists from XLSX and CSV).
+//! - [`import`]: importing lists kept in spreadsheets (power lists from XLSX and CSV) and
+//!   performance records from CSV or NDJSON files.
 //! - [`seed`]: the Linyi demo data.
 
 pub mod app;
