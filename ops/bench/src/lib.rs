@@ -1,5 +1,7 @@
 //! Shared helpers of the benchmarks: a fresh database, a deterministic random generator,
-//! latency percentiles.
+//! latency percentiles, and the city-scale data set ([`city`]).
+
+pub mod city;
 
 use std::time::Duration;
 

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use chrono::{Datelike, NaiveDate};
 use cqrs_es::Aggregate;
 use dutyledger_domain::performance::{local_date, PerformanceEvent, PerformanceRecord, WorkRecord};
+use serde::Deserialize;
 use sqlx::PgConnection;
 
 use crate::projector::Projection;
@@ -79,7 +80,7 @@ pub(crate) fn level_text(record: &WorkRecord) -> &'static str {
 }
 
 fn decode(event: &StoredEvent) -> Result<PerformanceEvent, StoreError> {
-    serde_json::from_value(event.payload.clone()).map_err(|e| StoreError::UnreadableEvent {
+    PerformanceEvent::deserialize(&event.payload).map_err(|e| StoreError::UnreadableEvent {
         event_type: event.event_type.clone(),
         event_version: event.event_version.clone(),
         reason: e.to_string(),

@@ -15,18 +15,16 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use clap::Parser;
 use dutyledger_api::app::{projections, AppState};
 use dutyledger_api::auth::Actor;
 use dutyledger_api::context::RequestContext;
 use dutyledger_api::graphql::{build_schema, execute, Limits};
+use dutyledger_bench::city::{self, ymd, Plan, PlanOptions, DEPARTMENTS};
 use dutyledger_bench::{fresh_database, percentile_ms, Rng};
-use dutyledger_domain::department::{Department, DepartmentCommand, RiskFlags, TaskDetails};
+use dutyledger_domain::department::Department;
 use dutyledger_domain::metadata::CommandMetadata;
-use dutyledger_domain::values::{
-    BodyKind, CreditCode, DepartmentLevel, DivisionCode, EntityId, Headcount, Name, Text,
-};
 use dutyledger_projections::duty_list::{self, AsOf};
 use dutyledger_projections::event_log::EventStore;
 use dutyledger_projections::projector::Projector;
@@ -48,211 +46,18 @@ struct Args {
     concurrency: usize,
 }
 
-const DEPARTMENTS: usize = 36;
-const UNIT_DUTIES: usize = 2443;
-const TASKS: usize = 4409;
-const POSTS: usize = 5000;
-
-fn ymd(y: i32, m: u32, d: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, m, d, 0, 0, 0)
-        .single()
-        .unwrap_or(DateTime::<Utc>::MIN_UTC)
-}
-
-fn id(s: String) -> anyhow::Result<EntityId> {
-    Ok(EntityId::parse(&s)?)
-}
-
-/// Splits `total` over departments by weight.
-fn share(total: usize, weights: &[usize], i: usize) -> usize {
-    let sum: usize = weights.iter().sum();
-    let base = total * weights[i] / sum;
-    if i == weights.len() - 1 {
-        total - (0..i).map(|j| total * weights[j] / sum).sum::<usize>()
-    } else {
-        base
-    }
-}
-
-struct Plan {
-    code: CreditCode,
-    commands: Vec<(DateTime<Utc>, DepartmentCommand)>,
-    /// How many of the commands build the structure (the rest are amendments).
-    structure: usize,
-}
-
-fn plan(index: usize, weights: &[usize], amendments: u32, seed: u64) -> anyhow::Result<Plan> {
-    let mut rng = Rng::new(seed ^ (index as u64 * 0x1000_0001));
-    let code = CreditCode::from_parts('1', '1', "371300", &format!("8{:07}", index + 1))?;
-    let duties = share(UNIT_DUTIES, weights, index);
-    let tasks = share(TASKS, weights, index);
-    let posts = share(POSTS, weights, index);
-    let units = (duties / 6).clamp(4, 40);
-    let mains = (duties / 8).clamp(3, 30);
-    let mut out = Vec::new();
-    let mut t = ymd(2016, 1, 1);
-    let step = |t: &mut DateTime<Utc>, secs: i64| {
-        *t += chrono::Duration::seconds(secs);
-        *t
-    };
-    out.push((
-        t,
-        DepartmentCommand::EstablishDepartment {
-            id: code.clone(),
-            name: Name::parse(&format!("临沂市第{}局", index + 1))?,
-            division: DivisionCode::parse("371300000000")?,
-            level: DepartmentLevel::City,
-            sector: Name::parse("综合")?,
-            kind: BodyKind::GovernmentDepartment,
-        },
-    ));
-    out.push((
-        step(&mut t, 60),
-        DepartmentCommand::SetDepartmentStaffing {
-            headcount: Headcount::parse(10_000)?,
-        },
-    ));
-    for m in 0..mains {
-        out.push((
-            step(&mut t, 60),
-            DepartmentCommand::DefineMainDuty {
-                duty_id: id(format!("md{m}"))?,
-                text: Text::parse(&format!("主要职责{m}：负责本领域的综合监督管理工作"))?,
-            },
-        ));
-    }
-    for u in 0..units {
-        out.push((
-            step(&mut t, 60),
-            DepartmentCommand::EstablishUnit {
-                unit_id: id(format!("u{u}"))?,
-                name: Name::parse(&format!("第{u}科"))?,
-            },
-        ));
-    }
-    for d in 0..duties {
-        out.push((
-            step(&mut t, 60),
-            DepartmentCommand::AssignUnitDuty {
-                unit_duty_id: id(format!("ud{d}"))?,
-                main_duty_id: id(format!("md{}", d % mains))?,
-                unit_id: id(format!("u{}", d % units))?,
-                text: Text::parse(&format!("科室职责{d}：承担具体事项的组织实施"))?,
-            },
-        ));
-    }
-    for p in 0..posts {
-        out.push((
-            step(&mut t, 60),
-            DepartmentCommand::CreatePost {
-                post_id: id(format!("p{p}"))?,
-                unit_id: id(format!("u{}", p % units))?,
-                name: Name::parse(&format!("岗位{p}"))?,
-            },
-        ));
-    }
-    let task_details = |n: usize, version: u32| -> anyhow::Result<TaskDetails> {
-        Ok(TaskDetails {
-            name: Name::parse(&format!("工作任务{n}（第{version}版）"))?,
-            scope: Some(Text::parse("本部门职责范围内的相关事项")?),
-            procedure: None,
-            time_limit: None,
-            standard: None,
-            risks: RiskFlags::default(),
-        })
-    };
-    for k in 0..tasks {
-        let duty = k % duties;
-        out.push((
-            step(&mut t, 60),
-            DepartmentCommand::DefineTask {
-                task_id: id(format!("t{k}"))?,
-                unit_duty_id: id(format!("ud{duty}"))?,
-                details: task_details(k, 1)?,
-            },
-        ));
-        // A post of the same unit: posts p ≡ unit (mod units), duty d is in unit d mod units.
-        let unit = duty % units;
-        let candidates: Vec<usize> = (0..posts).filter(|p| p % units == unit).collect();
-        if let Some(&p) = candidates.get(k % candidates.len().max(1)) {
-            out.push((
-                step(&mut t, 60),
-                DepartmentCommand::AssignTaskToPost {
-                    task_id: id(format!("t{k}"))?,
-                    post_id: id(format!("p{p}"))?,
-                },
-            ));
-        }
-    }
-    let structure = out.len();
-    // Ten years of amendments, in valid-time order, with a few backdated corrections.
-    let span = (ymd(2026, 1, 1) - ymd(2016, 6, 1)).num_seconds();
-    let gap = (span / i64::from(amendments.max(1))).max(1);
-    let mut at = ymd(2016, 6, 1);
-    for a in 0..amendments {
-        at += chrono::Duration::seconds(gap);
-        // Amendments change what exists without adding to it, so the answer's size stays the
-        // same whatever the log's size (the benchmark measures the log, not the answer).
-        let command = match rng.below(100) {
-            0..=44 => {
-                let k = rng.below(tasks as u64) as usize;
-                DepartmentCommand::AmendTask {
-                    task_id: id(format!("t{k}"))?,
-                    details: task_details(k, a + 2)?,
-                }
-            }
-            45..=59 => {
-                let u = rng.below(units as u64);
-                DepartmentCommand::RenameUnit {
-                    unit_id: id(format!("u{u}"))?,
-                    name: Name::parse(&format!("第{u}科（{a}）"))?,
-                }
-            }
-            60..=79 => {
-                let u = rng.below(units as u64);
-                DepartmentCommand::SetUnitStaffing {
-                    unit_id: id(format!("u{u}"))?,
-                    headcount: Headcount::parse(1 + rng.below(20) as i64)?,
-                }
-            }
-            _ => {
-                let m = rng.below(mains as u64);
-                DepartmentCommand::AmendMainDuty {
-                    duty_id: id(format!("md{m}"))?,
-                    text: Text::parse(&format!("主要职责{m}（{a}年修订）"))?,
-                }
-            }
-        };
-        out.push((at, command));
-        if a % 500 == 250 {
-            // A correction recorded now, effective a year earlier.
-            let u = rng.below(units as u64);
-            out.push((
-                at - chrono::Duration::days(365),
-                DepartmentCommand::SetUnitStaffing {
-                    unit_id: id(format!("u{u}"))?,
-                    headcount: Headcount::parse(1 + rng.below(20) as i64)?,
-                },
-            ));
-        }
-    }
-    Ok(Plan {
-        code,
-        commands: out,
-        structure,
-    })
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let (pool, _url) =
         fresh_database(&format!("dutyledger_bench_asof_{}", args.amendments)).await?;
-    let mut weights: Vec<usize> = (0..DEPARTMENTS).map(|i| 2 + (i * 7919 + 13) % 3).collect();
-    weights[0] = 9; // the largest department: about three times the average
-    let plans: Vec<Plan> = (0..DEPARTMENTS)
-        .map(|i| plan(i, &weights, args.amendments, args.seed))
-        .collect::<anyhow::Result<_>>()?;
+    let plans: Vec<Plan> = city::plans(
+        PlanOptions {
+            amendments: args.amendments,
+            time_limits: false,
+        },
+        args.seed,
+    )?;
     let total: usize = plans.iter().map(|p| p.commands.len()).sum();
     eprintln!("writing {total} commands for {DEPARTMENTS} departments...");
     let store = EventStore::new(pool.clone());
