@@ -16,11 +16,61 @@ use std::time::Instant;
 use sqlx::{Acquire, PgConnection, PgPool};
 
 use crate::duty_list::{self, DutyList, Tables};
-use crate::projector::Projector;
+use crate::performance::{self, Rollups, RollupsShadow};
+use crate::projector::{Projection, Projector};
 use crate::StoreError;
 
 /// The read models that can be rebuilt.
-pub const PROJECTIONS: [&str; 1] = [duty_list::NAME];
+pub const PROJECTIONS: [&str; 2] = [duty_list::NAME, performance::NAME];
+
+/// What a rebuild of one read model needs: its checkpoints, its tables (live and shadow, with
+/// the rows that count when comparing them) and its projections.
+struct Spec {
+    name: &'static str,
+    shadow_name: &'static str,
+    /// `(live table, shadow table, the select list and filter compared: "{t}" is the table)`.
+    tables: Vec<(String, String, &'static str)>,
+    live: Arc<dyn Projection>,
+    shadow: Arc<dyn Projection>,
+}
+
+fn spec(name: &str) -> Result<Spec, StoreError> {
+    if name == duty_list::NAME {
+        let (live, shadow) = (Tables::live(), Tables::shadow());
+        Ok(Spec {
+            name: duty_list::NAME,
+            shadow_name: duty_list::SHADOW_NAME,
+            tables: vec![
+                (
+                    live.versions,
+                    shadow.versions,
+                    "SELECT department_id, kind, entity_id, data, valid, known, ordinal FROM {t}",
+                ),
+                (live.touches, shadow.touches, "SELECT * FROM {t}"),
+            ],
+            live: Arc::new(DutyList::default()),
+            shadow: Arc::new(DutyList::shadow()),
+        })
+    } else if name == performance::NAME {
+        Ok(Spec {
+            name: performance::NAME,
+            shadow_name: performance::SHADOW_NAME,
+            // Rows whose figures sum to zero (a record and its void in different batches)
+            // answer like absent rows.
+            tables: vec![(
+                performance::ROLLUPS.to_owned(),
+                performance::SHADOW_ROLLUPS.to_owned(),
+                "SELECT dimension, grain, department_id, unit_id, key, period, level, sector, \
+                 known, records, quantity, timed, on_time FROM {t} \
+                 WHERE (records, quantity, timed, on_time) <> (0, 0, 0, 0)",
+            )],
+            live: Arc::new(Rollups),
+            shadow: Arc::new(RollupsShadow),
+        })
+    } else {
+        Err(StoreError::UnknownProjection(name.to_owned()))
+    }
+}
 
 /// What a rebuild did.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,15 +95,11 @@ pub async fn rebuild(
     verify: bool,
     progress: &mut (dyn FnMut(u64, i64) + Send),
 ) -> Result<RebuildReport, StoreError> {
-    if name != duty_list::NAME {
-        return Err(StoreError::UnknownProjection(name.to_owned()));
-    }
+    let spec = spec(name)?;
     let started = Instant::now();
-    let live = Tables::live();
-    let shadow = Tables::shadow();
     let mut conn = pool.acquire().await?;
-    prepare_shadow(&mut conn, &live, &shadow).await?;
-    let shadow_projector = Projector::new(pool.clone(), vec![Arc::new(DutyList::shadow())]);
+    prepare_shadow(&mut conn, &spec).await?;
+    let shadow_projector = Projector::new(pool.clone(), vec![spec.shadow.clone()]);
     let mut events = 0;
     loop {
         let n = shadow_projector.step(&mut conn).await?;
@@ -71,16 +117,16 @@ pub async fn rebuild(
     sqlx::query(
         "INSERT INTO projector_checkpoints (projection) VALUES ($1) ON CONFLICT DO NOTHING",
     )
-    .bind(duty_list::NAME)
+    .bind(spec.name)
     .execute(&mut *tx)
     .await?;
     sqlx::query("SELECT 1 FROM projector_checkpoints WHERE projection = $1 FOR UPDATE")
-        .bind(duty_list::NAME)
+        .bind(spec.name)
         .execute(&mut *tx)
         .await?;
     events += shadow_projector.catch_up(&mut tx).await?;
     if verify {
-        let live_projector = Projector::new(pool.clone(), vec![Arc::new(DutyList::default())]);
+        let live_projector = Projector::new(pool.clone(), vec![spec.live.clone()]);
         loop {
             let a = live_projector.catch_up(&mut tx).await?;
             let b = shadow_projector.catch_up(&mut tx).await?;
@@ -89,9 +135,9 @@ pub async fn rebuild(
                 break;
             }
         }
-        let differences = compare(&mut tx, &live, &shadow).await?;
+        let differences = compare(&mut tx, &spec).await?;
         tx.rollback().await?;
-        drop_shadow(&mut conn, &shadow).await?;
+        drop_shadow(&mut conn, &spec).await?;
         return Ok(RebuildReport {
             projection: name.to_owned(),
             events,
@@ -100,10 +146,7 @@ pub async fn rebuild(
             differences: Some(differences),
         });
     }
-    for (live_table, shadow_table) in [
-        (&live.versions, &shadow.versions),
-        (&live.touches, &shadow.touches),
-    ] {
+    for (live_table, shadow_table, _) in &spec.tables {
         sqlx::query(&format!("DROP TABLE {live_table}"))
             .execute(&mut *tx)
             .await?;
@@ -119,12 +162,12 @@ pub async fn rebuild(
              events_applied = s.events_applied, updated_at = now() \
          FROM projector_checkpoints AS s WHERE l.projection = $1 AND s.projection = $2",
     )
-    .bind(duty_list::NAME)
-    .bind(duty_list::SHADOW_NAME)
+    .bind(spec.name)
+    .bind(spec.shadow_name)
     .execute(&mut *tx)
     .await?;
     sqlx::query("DELETE FROM projector_checkpoints WHERE projection = $1")
-        .bind(duty_list::SHADOW_NAME)
+        .bind(spec.shadow_name)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -137,63 +180,50 @@ pub async fn rebuild(
     })
 }
 
-async fn prepare_shadow(
-    conn: &mut PgConnection,
-    live: &Tables,
-    shadow: &Tables,
-) -> Result<(), StoreError> {
-    drop_shadow(conn, shadow).await?;
-    for (l, s) in [
-        (&live.versions, &shadow.versions),
-        (&live.touches, &shadow.touches),
-    ] {
-        sqlx::query(&format!("CREATE TABLE {s} (LIKE {l} INCLUDING ALL)"))
-            .execute(&mut *conn)
-            .await?;
+async fn prepare_shadow(conn: &mut PgConnection, spec: &Spec) -> Result<(), StoreError> {
+    drop_shadow(conn, spec).await?;
+    for (live, shadow, _) in &spec.tables {
+        sqlx::query(&format!(
+            "CREATE TABLE {shadow} (LIKE {live} INCLUDING ALL)"
+        ))
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }
 
-async fn drop_shadow(conn: &mut PgConnection, shadow: &Tables) -> Result<(), StoreError> {
-    sqlx::query(&format!(
-        "DROP TABLE IF EXISTS {}, {}",
-        shadow.versions, shadow.touches
-    ))
-    .execute(&mut *conn)
-    .await?;
+async fn drop_shadow(conn: &mut PgConnection, spec: &Spec) -> Result<(), StoreError> {
+    for (_, shadow, _) in &spec.tables {
+        sqlx::query(&format!("DROP TABLE IF EXISTS {shadow}"))
+            .execute(&mut *conn)
+            .await?;
+    }
     sqlx::query("DELETE FROM projector_checkpoints WHERE projection = $1")
-        .bind(duty_list::SHADOW_NAME)
+        .bind(spec.shadow_name)
         .execute(&mut *conn)
         .await?;
     Ok(())
 }
 
-/// Rows in one set of tables and not the other (both ways), and checkpoints that differ.
-async fn compare(conn: &mut PgConnection, a: &Tables, b: &Tables) -> Result<i64, StoreError> {
-    let columns = "department_id, kind, entity_id, data, valid, known, ordinal";
-    let versions: i64 = sqlx::query_scalar(&format!(
-        "SELECT count(*) FROM ((SELECT {columns} FROM {x} EXCEPT ALL SELECT {columns} FROM {y}) \
-          UNION ALL (SELECT {columns} FROM {y} EXCEPT ALL SELECT {columns} FROM {x})) d",
-        x = a.versions,
-        y = b.versions
-    ))
-    .fetch_one(&mut *conn)
-    .await?;
-    let touches: i64 = sqlx::query_scalar(&format!(
-        "SELECT count(*) FROM ((SELECT * FROM {x} EXCEPT ALL SELECT * FROM {y}) \
-          UNION ALL (SELECT * FROM {y} EXCEPT ALL SELECT * FROM {x})) d",
-        x = a.touches,
-        y = b.touches
-    ))
-    .fetch_one(&mut *conn)
-    .await?;
+/// Rows in the live tables and not in the shadow ones (both ways), and checkpoints that differ.
+async fn compare(conn: &mut PgConnection, spec: &Spec) -> Result<i64, StoreError> {
+    let mut differences = 0;
+    for (live, shadow, select) in &spec.tables {
+        let (x, y) = (select.replace("{t}", live), select.replace("{t}", shadow));
+        let n: i64 = sqlx::query_scalar(&format!(
+            "SELECT count(*) FROM (({x} EXCEPT ALL {y}) UNION ALL ({y} EXCEPT ALL {x})) d"
+        ))
+        .fetch_one(&mut *conn)
+        .await?;
+        differences += n;
+    }
     let checkpoints: i64 = sqlx::query_scalar(
         "SELECT count(DISTINCT (last_transaction_id::text, last_position)) FROM projector_checkpoints \
          WHERE projection IN ($1, $2)",
     )
-    .bind(duty_list::NAME)
-    .bind(duty_list::SHADOW_NAME)
+    .bind(spec.name)
+    .bind(spec.shadow_name)
     .fetch_one(&mut *conn)
     .await?;
-    Ok(versions + touches + (checkpoints - 1).max(0))
+    Ok(differences + (checkpoints - 1).max(0))
 }

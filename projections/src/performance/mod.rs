@@ -18,10 +18,14 @@ mod structure;
 pub use ingest::{
     correct, void, AmendError, BatchOutcome, Ingestor, RecordOutcome, RecordStatus, MAX_BATCH,
 };
-pub use project::{Rollups, BATCH_SIZE};
+pub use project::{Rollups, RollupsShadow, BATCH_SIZE};
 pub use structure::{StructureCache, StructureSnapshot};
 
 /// The projection's name (its checkpoint).
 pub const NAME: &str = "performance";
 /// The rollup table.
 pub const ROLLUPS: &str = "performance_rollups";
+/// The checkpoint name of a rebuild into the shadow table.
+pub const SHADOW_NAME: &str = "performance__rebuild";
+/// The shadow table a rebuild writes.
+pub const SHADOW_ROLLUPS: &str = "performance_rollups__rebuild";

@@ -23,6 +23,10 @@ const ROWS_PER_STATEMENT: usize = 5_000;
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Rollups;
 
+/// The same projection writing the shadow table of a rebuild, under its own checkpoint.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RollupsShadow;
+
 /// A rollup row's key, borrowing from the batch's decoded events.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 struct RowKey<'a> {
@@ -126,7 +130,11 @@ fn add_record<'a>(
     }
 }
 
-async fn write(conn: &mut PgConnection, rows: HashMap<RowKey<'_>, Sums>) -> Result<(), StoreError> {
+async fn write(
+    conn: &mut PgConnection,
+    table: &str,
+    rows: HashMap<RowKey<'_>, Sums>,
+) -> Result<(), StoreError> {
     let mut rows: Vec<(RowKey<'_>, Sums)> = rows
         .into_iter()
         .filter(|(_, s)| *s != Sums::default())
@@ -162,8 +170,8 @@ async fn write(conn: &mut PgConnection, rows: HashMap<RowKey<'_>, Sums>) -> Resu
             timed.push(s.timed);
             on_time.push(s.on_time);
         }
-        sqlx::query(
-            "INSERT INTO performance_rollups AS r \
+        sqlx::query(&format!(
+            "INSERT INTO {table} AS r \
                (dimension, grain, department_id, unit_id, key, period, level, sector, known, \
                 records, quantity, timed, on_time) \
              SELECT u.dimension, u.grain::\"char\", u.department_id, u.unit_id, u.key, u.period, \
@@ -178,7 +186,7 @@ async fn write(conn: &mut PgConnection, rows: HashMap<RowKey<'_>, Sums>) -> Resu
                            quantity = r.quantity + EXCLUDED.quantity, \
                            timed = r.timed + EXCLUDED.timed, \
                            on_time = r.on_time + EXCLUDED.on_time",
-        )
+        ))
         .bind(&dimension)
         .bind(&grain)
         .bind(&department)
@@ -198,51 +206,72 @@ async fn write(conn: &mut PgConnection, rows: HashMap<RowKey<'_>, Sums>) -> Resu
     Ok(())
 }
 
-#[async_trait]
-impl Projection for Rollups {
-    fn name(&self) -> &'static str {
-        super::NAME
-    }
-
-    fn streams(&self) -> Option<&'static [&'static str]> {
-        Some(&[PerformanceRecord::TYPE])
-    }
-
-    fn batch_size(&self) -> Option<i64> {
-        Some(BATCH_SIZE)
-    }
-
-    async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), StoreError> {
-        self.apply_batch(conn, std::slice::from_ref(event)).await
-    }
-
-    async fn apply_batch(
-        &self,
-        conn: &mut PgConnection,
-        events: &[StoredEvent],
-    ) -> Result<(), StoreError> {
-        let mut decoded = Vec::with_capacity(events.len());
-        for event in events {
-            if event.aggregate_type != PerformanceRecord::TYPE {
-                continue;
-            }
-            let payload = decode(event).inspect_err(|error| {
-                tracing::error!(
-                    projection = super::NAME,
-                    event_id = %event.event_id,
-                    event_type = %event.event_type,
-                    %error,
-                    "projection failed on an event; it stays before this batch"
-                );
-            })?;
-            decoded.push((local_date(event.recorded_at), payload));
+/// Folds a batch of record events into rollup rows and writes them to `table`.
+async fn apply_to(
+    conn: &mut PgConnection,
+    name: &'static str,
+    table: &str,
+    events: &[StoredEvent],
+) -> Result<(), StoreError> {
+    let mut decoded = Vec::with_capacity(events.len());
+    for event in events {
+        if event.aggregate_type != PerformanceRecord::TYPE {
+            continue;
         }
-        let mut rows = HashMap::with_capacity(decoded.len() * 4);
-        for (known, event) in &decoded {
-            for r in event.rollups() {
-                add_record(&mut rows, r.record, r.sign, *known);
-            }
-        }
-        write(conn, rows).await
+        let payload = decode(event).inspect_err(|error| {
+            tracing::error!(
+                projection = name,
+                event_id = %event.event_id,
+                event_type = %event.event_type,
+                %error,
+                "projection failed on an event; it stays before this batch"
+            );
+        })?;
+        decoded.push((local_date(event.recorded_at), payload));
     }
+    let mut rows = HashMap::with_capacity(decoded.len() * 4);
+    for (known, event) in &decoded {
+        for r in event.rollups() {
+            add_record(&mut rows, r.record, r.sign, *known);
+        }
+    }
+    write(conn, table, rows).await
 }
+
+macro_rules! rollups_projection {
+    ($type:ty, $name:expr, $table:expr) => {
+        #[async_trait]
+        impl Projection for $type {
+            fn name(&self) -> &'static str {
+                $name
+            }
+
+            fn streams(&self) -> Option<&'static [&'static str]> {
+                Some(&[PerformanceRecord::TYPE])
+            }
+
+            fn batch_size(&self) -> Option<i64> {
+                Some(BATCH_SIZE)
+            }
+
+            async fn apply(
+                &self,
+                conn: &mut PgConnection,
+                event: &StoredEvent,
+            ) -> Result<(), StoreError> {
+                apply_to(conn, $name, $table, std::slice::from_ref(event)).await
+            }
+
+            async fn apply_batch(
+                &self,
+                conn: &mut PgConnection,
+                events: &[StoredEvent],
+            ) -> Result<(), StoreError> {
+                apply_to(conn, $name, $table, events).await
+            }
+        }
+    };
+}
+
+rollups_projection!(Rollups, super::NAME, super::ROLLUPS);
+rollups_projection!(RollupsShadow, super::SHADOW_NAME, super::SHADOW_ROLLUPS);
