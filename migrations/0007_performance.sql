@@ -17,7 +17,9 @@ CREATE INDEX events_performance_recorded ON events (recorded_at)
 --   unit_id     the unit (for unit, post and task rows; '' otherwise)
 --   key         the department, unit, post, task or region code
 --   grain       'd' (day) or 'm' (month): period is the first day of the day or month, in
---               Beijing time (UTC+08:00); quarters and years are summed from months
+--               Beijing time (UTC+08:00); quarters and years are summed from months. Days are
+--               kept for the department and unit dimensions only (a day row per post, task or
+--               region would be a row per record).
 --   known       the day (Beijing time) the changes were recorded
 --   records     how many records; quantity: their quantities; timed: how many have an on-time
 --               verdict; on_time: how many of those were on time

@@ -523,10 +523,28 @@ async fn views_group_by_every_dimension_rank_departments_and_chart_series(pool: 
         })
         .collect();
     assert_eq!(tasks, vec![("t1", 3), ("t2", 1)]);
-    let p = perf(&app, json!({"filter": {"departmentId": a, "from": "2024-02-05", "to": "2024-04-10"}, "groupBy": ["POST"], "period": "MONTH"})).await;
+    let p = perf(&app, json!({"filter": {"departmentId": a, "from": "2024-02-05", "to": "2024-04-10"}, "groupBy": ["UNIT"], "period": "MONTH"})).await;
+    assert_eq!(p["totals"]["records"], 3, "{p:#}");
+    assert_eq!(p["rows"][0]["unitId"], "u1");
+    let p = perf(&app, json!({"filter": {"departmentId": a, "from": "2024-02-01", "to": "2024-04-30"}, "groupBy": ["POST"], "period": "MONTH"})).await;
     assert_eq!(p["totals"]["records"], 3, "{p:#}");
     assert_eq!(p["rows"][0]["postId"], "p1");
     assert_eq!(p["rows"][0]["unitId"], "u1");
+    // Posts, tasks and regions are kept by month: days of them are refused, not made up.
+    for q in [
+        json!({"filter": {"departmentId": a, "from": "2024-02-05", "to": "2024-04-10"}, "groupBy": ["POST"]}),
+        json!({"filter": {"departmentId": a}, "groupBy": ["TASK"], "period": "DAY"}),
+        json!({"groupBy": ["REGION"], "period": "DAY"}),
+    ] {
+        let r = app.gql(PERF, q).await;
+        assert_eq!(error_rule(&r), Some("DAYS_NOT_KEPT"), "{r:#}");
+    }
+    let p = perf(
+        &app,
+        json!({"filter": {"departmentId": a}, "groupBy": ["UNIT"], "period": "DAY"}),
+    )
+    .await;
+    assert_eq!(p["rows"].as_array().map(Vec::len), Some(6), "{p:#}");
 
     // A chart: every month of 2024 present.
     let q = r#"query($filter: PerformanceFilter!) { performanceSeries(filter: $filter, period: MONTH) {

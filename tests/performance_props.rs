@@ -287,11 +287,17 @@ async fn run_case(pool: &PgPool, ops: Vec<(Op, u32)>) -> Result<(), TestCaseErro
     }
     let queries = [
         (vec![Dimension::Department], Some(Grain::Month), None, None),
-        (vec![Dimension::Region], Some(Grain::Day), None, None),
+        (
+            vec![Dimension::Department],
+            Some(Grain::Day),
+            Some("2024-01-15"),
+            Some("2024-08-20"),
+        ),
+        (vec![Dimension::Region], Some(Grain::Month), None, None),
         (
             vec![Dimension::Post],
             Some(Grain::Quarter),
-            Some("2024-01-15"),
+            Some("2024-01-01"),
             Some("2024-08-31"),
         ),
         (

@@ -577,6 +577,11 @@ fn query_error(e: QueryError, request_id: &str) -> ApiError {
             field: None,
             rule: Some("ANSWER_TOO_LARGE"),
         },
+        QueryError::DaysNotKept(m) => ApiError::BadInput {
+            message: m,
+            field: Some("period".into()),
+            rule: Some("DAYS_NOT_KEPT"),
+        },
         QueryError::Store(e) => ApiError::from_store(e, request_id),
     }
 }

@@ -104,15 +104,22 @@ fn add_record<'a>(
     let unit = record.unit_id.as_str();
     let level = level_text(record);
     let sector = record.sector.as_str();
-    let dims: [(&'static str, &'a str, &'a str); 5] = [
-        ("department", "", dept),
-        ("unit", unit, unit),
-        ("post", unit, record.post_id.as_str()),
-        ("task", unit, record.task_id.as_str()),
-        ("region", "", record.region.as_str()),
+    // Days are kept for departments and units (so for levels and sectors too); posts, tasks
+    // and regions by month: a day row per post, task or region would be a row per record.
+    let dims: [(&'static str, &'a str, &'a str, bool); 5] = [
+        ("department", "", dept, true),
+        ("unit", unit, unit, true),
+        ("post", unit, record.post_id.as_str(), false),
+        ("task", unit, record.task_id.as_str(), false),
+        ("region", "", record.region.as_str(), false),
     ];
-    for (dimension, unit_id, key) in dims {
-        for (grain, period) in [('d', day), ('m', month)] {
+    for (dimension, unit_id, key, daily) in dims {
+        let grains: &[(char, NaiveDate)] = if daily {
+            &[('d', day), ('m', month)]
+        } else {
+            &[('m', month)]
+        };
+        for &(grain, period) in grains {
             rows.entry(RowKey {
                 dimension,
                 grain,

@@ -4,7 +4,8 @@
 //! A query reads one dimension of the rollups (department, unit, post, task or region: the
 //! most specific one its grouping and filter name), sums the rows in the period range, and
 //! groups them. Quarters and years are summed from months; a range that does not start and end
-//! on month boundaries is summed from days. With `known_at`, the rows of recording days before
+//! on month boundaries is summed from days, which are kept for departments and units (and so
+//! for levels and sectors) only: posts, tasks and regions are kept by month. With `known_at`, the rows of recording days before
 //! `known_at`'s day are summed, and the records changed between the start of that day (Beijing
 //! time) and `known_at` are read from the log itself and added: the answer is exact to the
 //! microsecond without a row per instant.
@@ -218,6 +219,9 @@ pub enum QueryError {
     /// The answer would be too large.
     #[error("{0}")]
     TooLarge(String),
+    /// Daily figures asked of a dimension kept by month.
+    #[error("{0}")]
+    DaysNotKept(String),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -335,6 +339,13 @@ pub async fn performance(conn: &mut PgConnection, q: &Query) -> Result<Report, Q
         _ if is_month_aligned(f) => 'm',
         _ => 'd',
     };
+    if grain_rows == 'd' && !matches!(dimension, "department" | "unit") {
+        return Err(QueryError::DaysNotKept(format!(
+            "figures per {dimension} are kept by month: use period MONTH, QUARTER or YEAR and a \
+             range of whole months (from the 1st to the last day of a month); daily figures are \
+             kept per department and unit"
+        )));
+    }
     // Group columns, in the order of `GroupKey`.
     let mut columns: Vec<&'static str> = Vec::new();
     for d in &q.group_by {
