@@ -39,7 +39,7 @@ CREATE TABLE performance_rollups
     timed         bigint NOT NULL,
     on_time       bigint NOT NULL,
     PRIMARY KEY (dimension, grain, department_id, unit_id, key, period, level, sector, known)
-);
+) WITH (fillfactor = 70); -- room on each page for the upserts' new row versions (HOT updates)
 
 -- Views across departments (rankings, a region's figures) read by period.
 CREATE INDEX performance_rollups_by_period ON performance_rollups (dimension, grain, period);

@@ -199,9 +199,13 @@ impl Ingestor {
             .collect();
         let mut originals: HashMap<String, (Cursor, DateTime<Utc>)> = HashMap::new();
         if !earlier.is_empty() {
+            // One primary-key lookup per duplicate (a join on the ids, not `= ANY`, whose
+            // generic plan may scan the whole stream type).
             let found = sqlx::query(
-                "SELECT aggregate_id, transaction_id::text AS txid, position, recorded_at \
-                 FROM events WHERE aggregate_type = $1 AND aggregate_id = ANY($2) AND sequence = 1",
+                "SELECT e.aggregate_id, e.transaction_id::text AS txid, e.position, e.recorded_at \
+                 FROM UNNEST($2::text[]) AS u(id) \
+                 JOIN events e ON e.aggregate_type = $1 AND e.aggregate_id = u.id \
+                                AND e.sequence = 1",
             )
             .bind(PerformanceRecord::TYPE)
             .bind(&earlier)
