@@ -75,6 +75,12 @@ pub trait Projection: Send + Sync {
         None
     }
 
+    /// Whether it reads events' metadata (if not, the projector does not fetch it; only for
+    /// projections that name their [`Projection::streams`]).
+    fn reads_metadata(&self) -> bool {
+        true
+    }
+
     /// Forgets any in-memory state: the transaction it was built in did not commit.
     fn reset(&self) {}
 }
@@ -288,7 +294,14 @@ impl Projector {
                 (events, last)
             }
             Some(streams) => {
-                event_log::read_streams_after(&mut tx, seen, streams, batch_size).await?
+                event_log::read_streams_after(
+                    &mut tx,
+                    seen,
+                    streams,
+                    batch_size,
+                    projection.reads_metadata(),
+                )
+                .await?
             }
         };
         let Some(last) = last else {

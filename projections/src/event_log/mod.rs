@@ -75,6 +75,12 @@ impl StoredEvent {
     }
 }
 
+/// The columns of [`SELECT_COLUMNS`] with an empty metadata object (for readers that never
+/// look at it: less to transfer and decode).
+const SELECT_COLUMNS_NO_METADATA: &str = "transaction_id::text AS txid, position, event_id, \
+     aggregate_type, aggregate_id, sequence, event_type, event_version, payload, \
+     '{}'::jsonb AS metadata, recorded_at, effective_at";
+
 pub(crate) const SELECT_COLUMNS: &str = "transaction_id::text AS txid, position, event_id, aggregate_type, \
      aggregate_id, sequence, event_type, event_version, payload, metadata, recorded_at, effective_at";
 
@@ -113,6 +119,7 @@ pub async fn read_streams_after(
     after: Cursor,
     streams: &[&str],
     limit: i64,
+    with_metadata: bool,
 ) -> Result<(Vec<StoredEvent>, Option<Cursor>), StoreError> {
     let head = sqlx::query(
         "SELECT transaction_id::text AS txid, position FROM events \
@@ -143,8 +150,13 @@ pub async fn read_streams_after(
         }
         _ => "aggregate_type = ANY($5)".to_owned(),
     };
+    let columns = if with_metadata {
+        SELECT_COLUMNS
+    } else {
+        SELECT_COLUMNS_NO_METADATA
+    };
     let sql = format!(
-        "SELECT {SELECT_COLUMNS} FROM events \
+        "SELECT {columns} FROM events \
          WHERE {which} \
            AND (transaction_id, position) > ($1::text::xid8, $2) \
            AND (transaction_id, position) <= ($3::text::xid8, $4) \
