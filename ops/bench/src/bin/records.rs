@@ -545,7 +545,9 @@ fn classify(query: &str) -> &'static str {
     let q = query.trim_start();
     if q.starts_with("INSERT INTO events") {
         "INSERT events (UNNEST ... ON CONFLICT DO NOTHING RETURNING)"
-    } else if q.starts_with("SELECT aggregate_id, transaction_id") {
+    } else if q.starts_with("SELECT aggregate_id, transaction_id")
+        || q.starts_with("SELECT e.aggregate_id, e.transaction_id")
+    {
         "SELECT originals of duplicates"
     } else if q.starts_with("SELECT now()") {
         "SELECT now()"
