@@ -200,11 +200,14 @@ impl Ingestor {
         let mut originals: HashMap<String, (Cursor, DateTime<Utc>)> = HashMap::new();
         if !earlier.is_empty() {
             // One primary-key lookup per duplicate (a join on the ids, not `= ANY`, whose
-            // generic plan may scan the whole stream type).
+            // generic plan may scan the whole stream type). The stream type is hidden from the
+            // planner (`(SELECT $1)`): statistics older than a bulk load say the type has no
+            // rows, and a plan built on that scans every record of it (seen in ops/bench); for a
+            // type it cannot see, the planner takes the primary key.
             let found = sqlx::query(
                 "SELECT e.aggregate_id, e.transaction_id::text AS txid, e.position, e.recorded_at \
                  FROM UNNEST($2::text[]) AS u(id) \
-                 JOIN events e ON e.aggregate_type = $1 AND e.aggregate_id = u.id \
+                 JOIN events e ON e.aggregate_type = (SELECT $1::text) AND e.aggregate_id = u.id \
                                 AND e.sequence = 1",
             )
             .bind(PerformanceRecord::TYPE)
