@@ -24,6 +24,18 @@ use crate::{Cursor, StoreError};
 /// The most records one batch may carry.
 pub const MAX_BATCH: usize = 5_000;
 
+/// The originals of a batch's duplicates (`$1`: the stream type, `$2`: their stream ids): one
+/// primary-key lookup per id (a join on the ids, not `= ANY`, whose generic plan may scan the
+/// whole stream type). The stream type is hidden from the planner (`(SELECT $1)`): statistics
+/// older than a bulk load say the type has no rows, and a plan built on that walks every record
+/// of the type (seen in ops/bench: a third of the writers' time); for a type it cannot see, the
+/// planner takes the primary key. `tests/plans.rs` holds it to that.
+pub const ORIGINALS_QUERY: &str = "SELECT e.aggregate_id, e.transaction_id::text AS txid, \
+     e.position, e.recorded_at \
+     FROM UNNEST($2::text[]) AS u(id) \
+     JOIN events e ON e.aggregate_type = (SELECT $1::text) AND e.aggregate_id = u.id \
+                    AND e.sequence = 1";
+
 /// What became of one record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecordStatus {
@@ -199,21 +211,11 @@ impl Ingestor {
             .collect();
         let mut originals: HashMap<String, (Cursor, DateTime<Utc>)> = HashMap::new();
         if !earlier.is_empty() {
-            // One primary-key lookup per duplicate (a join on the ids, not `= ANY`, whose
-            // generic plan may scan the whole stream type). The stream type is hidden from the
-            // planner (`(SELECT $1)`): statistics older than a bulk load say the type has no
-            // rows, and a plan built on that scans every record of it (seen in ops/bench); for a
-            // type it cannot see, the planner takes the primary key.
-            let found = sqlx::query(
-                "SELECT e.aggregate_id, e.transaction_id::text AS txid, e.position, e.recorded_at \
-                 FROM UNNEST($2::text[]) AS u(id) \
-                 JOIN events e ON e.aggregate_type = (SELECT $1::text) AND e.aggregate_id = u.id \
-                                AND e.sequence = 1",
-            )
-            .bind(PerformanceRecord::TYPE)
-            .bind(&earlier)
-            .fetch_all(&mut *tx)
-            .await?;
+            let found = sqlx::query(ORIGINALS_QUERY)
+                .bind(PerformanceRecord::TYPE)
+                .bind(&earlier)
+                .fetch_all(&mut *tx)
+                .await?;
             for row in &found {
                 originals.insert(row.try_get("aggregate_id")?, cursor_and_time(row)?);
             }

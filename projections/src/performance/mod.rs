@@ -17,6 +17,7 @@ mod structure;
 
 pub use ingest::{
     correct, void, AmendError, BatchOutcome, Ingestor, RecordOutcome, RecordStatus, MAX_BATCH,
+    ORIGINALS_QUERY,
 };
 pub use project::{Rollups, RollupsShadow, BATCH_SIZE};
 pub use structure::{StructureCache, StructureSnapshot};
