@@ -19,8 +19,11 @@ async fn stale_statistics(pool: &PgPool, records: i64) {
     )
     .execute(pool)
     .await
-    .unwrap();
-    sqlx::query("ANALYZE events").execute(pool).await.unwrap();
+    .expect("insert events");
+    sqlx::query("ANALYZE events")
+        .execute(pool)
+        .await
+        .expect("analyze");
     sqlx::query(
         "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, \
                              payload, metadata) \
@@ -31,12 +34,12 @@ async fn stale_statistics(pool: &PgPool, records: i64) {
     .bind(records)
     .execute(pool)
     .await
-    .unwrap();
+    .expect("insert events");
 }
 
 /// The plan of `sql` with its parameters, as JSON text, and every node's type and index.
 async fn plan(pool: &PgPool, sql: &str, ty: &str, ids: &[&str]) -> (String, Vec<String>) {
-    let mut conn = pool.acquire().await.unwrap();
+    let mut conn = pool.acquire().await.expect("connection");
     // Plan it the way the server does after a few runs too: generic and custom plans both.
     let mut nodes = Vec::new();
     let mut text = String::new();
@@ -44,13 +47,13 @@ async fn plan(pool: &PgPool, sql: &str, ty: &str, ids: &[&str]) -> (String, Vec<
         sqlx::query(&format!("SET plan_cache_mode = {mode}"))
             .execute(&mut *conn)
             .await
-            .unwrap();
+            .expect("plan cache mode");
         let explained: Value = sqlx::query_scalar(&format!("EXPLAIN (FORMAT JSON) {sql}"))
             .bind(ty)
             .bind(ids)
             .fetch_one(&mut *conn)
             .await
-            .unwrap();
+            .expect("explain");
         collect(&explained[0]["Plan"], &mut nodes);
         text.push_str(&explained.to_string());
     }
@@ -103,7 +106,7 @@ async fn the_duplicate_lookup_is_a_primary_key_lookup_per_id_whatever_the_statis
     .bind(["D/rec-17", "D/rec-4711", "D/rec-none"])
     .fetch_all(&pool)
     .await
-    .unwrap();
+    .expect("lookup");
     assert_eq!(found, ["D/rec-17", "D/rec-4711"]);
 }
 
@@ -117,6 +120,6 @@ async fn no_partial_index_on_one_stream_type_tempts_the_planner(pool: PgPool) {
     )
     .fetch_all(&pool)
     .await
-    .unwrap();
+    .expect("indexes");
     assert!(partial.is_empty(), "partial indexes on events: {partial:?}");
 }
