@@ -730,3 +730,64 @@ async fn the_rollups_rebuild_from_the_log_to_the_same_figures(pool: PgPool) {
     assert_eq!(r["data"]["recordWork"]["status"], "STORED", "{r:#}");
     assert_eq!(totals(&app, &d, Value::Null).await["records"], 40);
 }
+
+#[sqlx::test(migrator = "dutyledger_projections::db::MIGRATOR")]
+async fn a_known_at_within_today_counts_the_named_departments_records_known_by_then(pool: PgPool) {
+    // Today's changes are read from the log for a `knownAt` within today: only the named
+    // departments' records, and only those recorded by `knownAt`.
+    let app = TestApp::new(pool);
+    let a = department(&app, "70000011", "市场监管").await;
+    let b = department(&app, "70000012", "生态环境").await;
+    let r = app
+        .gql(
+            BATCH,
+            json!({"records": [
+                record(&a, "a1", "2024-06-03T10:00:00+08:00", 3, Some(2)),
+                record(&b, "b1", "2024-06-03T10:00:00+08:00", 7, Some(2)),
+                record(&b, "b2", "2024-06-04T10:00:00+08:00", 9, Some(20)),
+            ]}),
+        )
+        .await;
+    assert_eq!(r["data"]["recordWorkBatch"]["stored"], 3, "{r:#}");
+    let first = chrono::Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let r = app
+        .gql(
+            BATCH,
+            json!({"records": [record(&a, "a2", "2024-06-05T10:00:00+08:00", 4, Some(30))]}),
+        )
+        .await;
+    assert_eq!(r["data"]["recordWorkBatch"]["stored"], 1, "{r:#}");
+
+    let known = |at: chrono::DateTime<chrono::Utc>| json!({"knownAt": at.to_rfc3339()});
+    let t = totals(&app, &a, known(first)).await;
+    assert_eq!(
+        (t["records"].clone(), t["quantity"].clone()),
+        (json!(1), json!(3)),
+        "{t:#}"
+    );
+    let t = totals(&app, &a, known(chrono::Utc::now())).await;
+    assert_eq!(
+        (
+            t["records"].clone(),
+            t["quantity"].clone(),
+            t["onTime"].clone()
+        ),
+        (json!(2), json!(7), json!(1)),
+        "{t:#}"
+    );
+    let t = totals(&app, &b, known(first)).await;
+    assert_eq!(
+        (t["records"].clone(), t["quantity"].clone()),
+        (json!(2), json!(16)),
+        "{t:#}"
+    );
+    // Both departments, by department, as known at the first batch.
+    let both = perf(
+        &app,
+        json!({"filter": {"departmentIds": [a, b]}, "groupBy": ["DEPARTMENT"], "asOf": known(first)}),
+    )
+    .await;
+    assert_eq!(both["totals"]["records"], 3, "{both:#}");
+    assert_eq!(both["rows"].as_array().map(Vec::len), Some(2), "{both:#}");
+}

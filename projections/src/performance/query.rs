@@ -18,6 +18,7 @@ use dutyledger_domain::performance::{
     local_date, PerformanceEvent, PerformanceRecord, WorkRecord, PERIOD_OFFSET_SECONDS,
 };
 use dutyledger_domain::values::{DivisionCode, DivisionLevel};
+use futures::TryStreamExt;
 use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 
 use super::project::{level_text, month_of, Sums};
@@ -459,20 +460,28 @@ pub async fn performance(conn: &mut PgConnection, q: &Query) -> Result<Report, Q
     }
 
     if let (Some(known_at), Some(day)) = (q.known_at, known_day) {
-        // The changes recorded on known_at's own day, up to known_at, straight from the log.
-        let events = sqlx::query(
-            "SELECT payload, event_type FROM events \
-             WHERE aggregate_type = $1 AND recorded_at >= $2 AND recorded_at <= $3",
-        )
-        .bind(PerformanceRecord::TYPE)
-        .bind(day_start(day))
-        .bind(known_at)
-        .fetch_all(&mut *conn)
-        .await?;
-        for row in &events {
-            let payload: serde_json::Value = row.try_get("payload")?;
+        // The changes recorded on known_at's own day, up to known_at, straight from the log:
+        // streamed and folded one by one (a bulk load's day can hold millions, which must not
+        // be held in memory), and only the named departments' streams (`department/record`;
+        // a correction never moves a record to another department) are decoded.
+        let mut b: QueryBuilder<Postgres> = QueryBuilder::new(
+            "SELECT payload::text AS payload, event_type FROM events WHERE aggregate_type = ",
+        );
+        b.push_bind(PerformanceRecord::TYPE)
+            .push(" AND recorded_at >= ")
+            .push_bind(day_start(day))
+            .push(" AND recorded_at <= ")
+            .push_bind(known_at);
+        if let Some(ds) = &f.departments {
+            b.push(" AND split_part(aggregate_id, '/', 1) = ANY(")
+                .push_bind(ds.clone())
+                .push(")");
+        }
+        let mut events = b.build().fetch(&mut *conn);
+        while let Some(row) = events.try_next().await? {
+            let payload: &str = row.try_get("payload")?;
             let event: PerformanceEvent =
-                serde_json::from_value(payload).map_err(|e| StoreError::UnreadableEvent {
+                serde_json::from_str(payload).map_err(|e| StoreError::UnreadableEvent {
                     event_type: row.try_get("event_type").unwrap_or_default(),
                     event_version: "1".into(),
                     reason: e.to_string(),
