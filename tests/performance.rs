@@ -530,11 +530,43 @@ async fn views_group_by_every_dimension_rank_departments_and_chart_series(pool: 
     assert_eq!(p["totals"]["records"], 3, "{p:#}");
     assert_eq!(p["rows"][0]["postId"], "p1");
     assert_eq!(p["rows"][0]["unitId"], "u1");
-    // Posts, tasks and regions are kept by month: days of them are refused, not made up.
+    // Posts, tasks and regions are kept by month: their days (or a range that cuts a month)
+    // are summed from the records themselves, for named departments and a range of at most a
+    // year; anything wider is refused, not made up.
+    let p = perf(&app, json!({"filter": {"departmentId": a, "from": "2024-02-05", "to": "2024-04-10"}, "groupBy": ["POST"]})).await;
+    assert_eq!(p["totals"]["records"], 3, "{p:#}");
+    assert_eq!(p["rows"][0]["postId"], "p1", "{p:#}");
+    let by_unit_day = perf(&app, json!({"filter": {"departmentId": a, "from": "2024-01-01", "to": "2024-12-31"}, "groupBy": ["UNIT"], "period": "DAY"})).await;
+    let by_task_day = perf(&app, json!({"filter": {"departmentId": a, "from": "2024-01-01", "to": "2024-12-31"}, "groupBy": ["TASK"], "period": "DAY"})).await;
+    let days = |p: &Value| -> Vec<(String, i64)> {
+        p["rows"]
+            .as_array()
+            .map(|rows| {
+                rows.iter()
+                    .map(|r| {
+                        (
+                            r["period"]["start"].as_str().unwrap_or("").to_owned(),
+                            r["figures"]["records"].as_i64().unwrap_or(0),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // Every record of a holds task t1 in unit u1: the same days and counts either way.
+    assert_eq!(days(&by_task_day), days(&by_unit_day), "{by_task_day:#}");
+    assert_eq!(by_task_day["totals"], by_unit_day["totals"]);
+    assert!(!days(&by_task_day).is_empty());
+    let by_region_day = perf(&app, json!({"filter": {"departmentIds": [a, b], "from": "2024-01-01", "to": "2024-12-31"}, "groupBy": ["REGION"], "period": "DAY"})).await;
+    let by_region_month = perf(&app, json!({"filter": {"departmentIds": [a, b], "from": "2024-01-01", "to": "2024-12-31"}, "groupBy": ["REGION"], "period": "YEAR"})).await;
+    assert_eq!(
+        by_region_day["totals"], by_region_month["totals"],
+        "{by_region_day:#}"
+    );
     for q in [
-        json!({"filter": {"departmentId": a, "from": "2024-02-05", "to": "2024-04-10"}, "groupBy": ["POST"]}),
         json!({"filter": {"departmentId": a}, "groupBy": ["TASK"], "period": "DAY"}),
-        json!({"groupBy": ["REGION"], "period": "DAY"}),
+        json!({"filter": {"from": "2024-01-01", "to": "2024-01-31"}, "groupBy": ["REGION"], "period": "DAY"}),
+        json!({"filter": {"departmentId": a, "from": "2023-01-01", "to": "2024-12-31"}, "groupBy": ["POST"], "period": "DAY"}),
     ] {
         let r = app.gql(PERF, q).await;
         assert_eq!(error_rule(&r), Some("DAYS_NOT_KEPT"), "{r:#}");

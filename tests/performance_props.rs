@@ -154,6 +154,11 @@ fn replay(
                     key.unit_id = Some(r.unit_id.to_string());
                     key.post_id = Some(r.post_id.to_string());
                 }
+                Dimension::Task => {
+                    key.department_id = Some(r.department_id.to_string());
+                    key.unit_id = Some(r.unit_id.to_string());
+                    key.task_id = Some(r.task_id.to_string());
+                }
                 Dimension::Region => key.region = Some(r.region.to_string()),
                 Dimension::Level => key.level = Some("City".into()),
                 _ => unreachable!("not used here"),
@@ -294,6 +299,25 @@ async fn run_case(pool: &PgPool, ops: Vec<(Op, u32)>) -> Result<(), TestCaseErro
             Some("2024-08-20"),
         ),
         (vec![Dimension::Region], Some(Grain::Month), None, None),
+        // Days of posts and regions: summed from the log, not the rollups.
+        (
+            vec![Dimension::Post],
+            Some(Grain::Day),
+            Some("2024-01-15"),
+            Some("2024-08-20"),
+        ),
+        (
+            vec![Dimension::Region],
+            Some(Grain::Day),
+            Some("2024-02-01"),
+            Some("2024-07-31"),
+        ),
+        (
+            vec![Dimension::Task],
+            None,
+            Some("2024-02-05"),
+            Some("2024-07-20"),
+        ),
         (
             vec![Dimension::Post],
             Some(Grain::Quarter),

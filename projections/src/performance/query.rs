@@ -5,10 +5,11 @@
 //! most specific one its grouping and filter name), sums the rows in the period range, and
 //! groups them. Quarters and years are summed from months; a range that does not start and end
 //! on month boundaries is summed from days, which are kept for departments and units (and so
-//! for levels and sectors) only: posts, tasks and regions are kept by month. With `known_at`, the rows of recording days before
-//! `known_at`'s day are summed, and the records changed between the start of that day (Beijing
-//! time) and `known_at` are read from the log itself and added: the answer is exact to the
-//! microsecond without a row per instant.
+//! for levels and sectors) only: posts, tasks and regions are kept by month, and their days are
+//! summed from the log for named departments and a bounded range. With `known_at`, the rows of
+//! recording days before `known_at`'s day are summed, and the records changed between the
+//! start of that day (Beijing time) and `known_at` are read from the log itself and added: the
+//! answer is exact to the microsecond without a row per instant.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -28,6 +29,11 @@ use crate::StoreError;
 pub const MAX_ROWS: usize = 20_000;
 /// The most points one time series may hold.
 pub const MAX_POINTS: usize = 5_000;
+/// The longest range (days) of daily figures per post, task or region (computed from the log).
+pub const MAX_LOG_DAYS: i64 = 366;
+/// The most record events read from the log for one query of daily figures per post, task or
+/// region (about a second's work).
+pub const MAX_LOG_EVENTS: usize = 1_000_000;
 
 /// What figures can be grouped by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -341,11 +347,7 @@ pub async fn performance(conn: &mut PgConnection, q: &Query) -> Result<Report, Q
         _ => 'd',
     };
     if grain_rows == 'd' && !matches!(dimension, "department" | "unit") {
-        return Err(QueryError::DaysNotKept(format!(
-            "figures per {dimension} are kept by month: use period MONTH, QUARTER or YEAR and a \
-             range of whole months (from the 1st to the last day of a month); daily figures are \
-             kept per department and unit"
-        )));
+        return days_from_log(conn, q, dimension).await;
     }
     // Group columns, in the order of `GroupKey`.
     let mut columns: Vec<&'static str> = Vec::new();
@@ -477,28 +479,129 @@ pub async fn performance(conn: &mut PgConnection, q: &Query) -> Result<Report, Q
                 .push_bind(ds.clone())
                 .push(")");
         }
-        let mut events = b.build().fetch(&mut *conn);
-        while let Some(row) = events.try_next().await? {
-            let payload: &str = row.try_get("payload")?;
-            let event: PerformanceEvent =
-                serde_json::from_str(payload).map_err(|e| StoreError::UnreadableEvent {
-                    event_type: row.try_get("event_type").unwrap_or_default(),
-                    event_version: "1".into(),
-                    reason: e.to_string(),
-                })?;
-            for r in event.rollups() {
-                if !matches(f, r.record) {
-                    continue;
-                }
-                let period = q.grain.map(|g| g.start(local_date(r.record.occurred_at)));
-                groups
-                    .entry((group_key(&q.group_by, r.record), period))
-                    .or_default()
-                    .add(Sums::of(r.record, r.sign).into());
+        fold_log(conn, b, q, &mut groups, None).await?;
+    }
+    finish(groups)
+}
+
+/// Folds the record events `b` selects (`payload` as text, `event_type`), streamed one by one,
+/// into `groups`: each event adds the record it stores and subtracts the one it replaces or
+/// voids, where the query's filter admits them. With `limit`, refuses (with its reason) after
+/// that many events. Returns how many events it read.
+async fn fold_log(
+    conn: &mut PgConnection,
+    mut b: QueryBuilder<'_, Postgres>,
+    q: &Query,
+    groups: &mut HashMap<(GroupKey, Option<NaiveDate>), Figures>,
+    limit: Option<(usize, &str)>,
+) -> Result<usize, QueryError> {
+    let f = &q.filter;
+    let mut events = b.build().fetch(&mut *conn);
+    let mut read = 0usize;
+    while let Some(row) = events.try_next().await? {
+        read += 1;
+        if let Some((limit, why)) = limit {
+            if read > limit {
+                return Err(QueryError::TooLarge(why.to_owned()));
             }
         }
+        let payload: &str = row.try_get("payload")?;
+        let event: PerformanceEvent =
+            serde_json::from_str(payload).map_err(|e| StoreError::UnreadableEvent {
+                event_type: row.try_get("event_type").unwrap_or_default(),
+                event_version: "1".into(),
+                reason: e.to_string(),
+            })?;
+        for r in event.rollups() {
+            if !matches(f, r.record) {
+                continue;
+            }
+            let period = q.grain.map(|g| g.start(local_date(r.record.occurred_at)));
+            groups
+                .entry((group_key(&q.group_by, r.record), period))
+                .or_default()
+                .add(Sums::of(r.record, r.sign).into());
+        }
     }
+    Ok(read)
+}
 
+/// Daily figures of a dimension kept by month (posts, tasks, regions): computed from the log,
+/// for named departments and a bounded range only. Each department's record streams are one
+/// range of the primary key (`department/...`); first versions done outside the range are
+/// skipped before decoding (corrections and voids are always read, since they may move a
+/// record into or out of it).
+async fn days_from_log(
+    conn: &mut PgConnection,
+    q: &Query,
+    dimension: &str,
+) -> Result<Report, QueryError> {
+    let f = &q.filter;
+    let not_kept = || {
+        QueryError::DaysNotKept(format!(
+            "figures per {dimension} are kept by month: use period MONTH, QUARTER or YEAR and a \
+             range of whole months (from the 1st to the last day of a month), or name the \
+             department(s) and a range (from and to) of at most {MAX_LOG_DAYS} days for daily \
+             figures; daily figures of every department are kept per department and unit"
+        ))
+    };
+    let (Some(departments), Some(from), Some(to)) = (&f.departments, f.from, f.to) else {
+        return Err(not_kept());
+    };
+    if departments.is_empty() || (to - from).num_days() >= MAX_LOG_DAYS {
+        return Err(not_kept());
+    }
+    let mut groups = HashMap::new();
+    let why = format!(
+        "daily figures per {dimension} are computed from the records themselves, and the named \
+         departments hold more than {MAX_LOG_EVENTS} record events: name fewer departments or \
+         use period MONTH"
+    );
+    // A department's streams are one range of the primary key where text sorts by bytes ('/'
+    // then '0'); under a linguistic collation that ignores punctuation they are not, and the
+    // streams are picked by name alone (correct, but a scan of every record).
+    let collation: String = sqlx::query_scalar(
+        "SELECT datcollate::text FROM pg_database WHERE datname = current_database()",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let bytewise = matches!(collation.as_str(), "C" | "POSIX") || collation.starts_with("C.");
+    let mut budget = MAX_LOG_EVENTS;
+    for department in departments {
+        let mut b: QueryBuilder<Postgres> = QueryBuilder::new(
+            "SELECT payload::text AS payload, event_type FROM events \
+             WHERE aggregate_type = (SELECT ",
+        );
+        b.push_bind(PerformanceRecord::TYPE)
+            .push("::text) AND split_part(aggregate_id, '/', 1) = ")
+            .push_bind(department.clone());
+        // The range's ends as literals, so that every plan (custom or generic) sees them; a
+        // department id is a credit code (letters and digits), anything else names nothing.
+        if bytewise && department.bytes().all(|c| c.is_ascii_alphanumeric()) {
+            b.push(format!(
+                " AND aggregate_id > '{department}/' AND aggregate_id < '{department}0'"
+            ));
+        }
+        // A first version done outside the range counts nowhere in it: skipped in the
+        // database, before decoding (its `occurred_at` read from the payload).
+        b.push(" AND (event_type <> ")
+            .push_bind(PerformanceEvent::TYPES[0])
+            .push(" OR (payload->'WorkRecorded'->'record'->>'occurred_at')::timestamptz ")
+            .push("BETWEEN ")
+            .push_bind(day_start(from))
+            .push(" AND ")
+            .push_bind(day_start(to.succ_opt().unwrap_or(to)))
+            .push(")");
+        if let Some(known_at) = q.known_at {
+            b.push(" AND recorded_at <= ").push_bind(known_at);
+        }
+        let read = fold_log(conn, b, q, &mut groups, Some((budget, why.as_str()))).await?;
+        budget -= read;
+    }
+    finish(groups)
+}
+
+fn finish(groups: HashMap<(GroupKey, Option<NaiveDate>), Figures>) -> Result<Report, QueryError> {
     let sorted: BTreeMap<(GroupKey, Option<NaiveDate>), Figures> =
         groups.into_iter().filter(|(_, f)| !f.is_zero()).collect();
     if sorted.len() > MAX_ROWS {
