@@ -563,6 +563,9 @@ async fn views_group_by_every_dimension_rank_departments_and_chart_series(pool: 
         by_region_day["totals"], by_region_month["totals"],
         "{by_region_day:#}"
     );
+    // A department named twice counts once.
+    let twice = perf(&app, json!({"filter": {"departmentIds": [a, b, a], "from": "2024-01-01", "to": "2024-12-31"}, "groupBy": ["REGION"], "period": "DAY"})).await;
+    assert_eq!(twice["totals"], by_region_month["totals"], "{twice:#}");
     for q in [
         json!({"filter": {"departmentId": a}, "groupBy": ["TASK"], "period": "DAY"}),
         json!({"filter": {"from": "2024-01-01", "to": "2024-01-31"}, "groupBy": ["REGION"], "period": "DAY"}),

@@ -566,6 +566,10 @@ async fn days_from_log(
     .fetch_one(&mut *conn)
     .await?;
     let bytewise = matches!(collation.as_str(), "C" | "POSIX") || collation.starts_with("C.");
+    // Each department once, however often the filter names it.
+    let mut departments: Vec<&String> = departments.iter().collect();
+    departments.sort();
+    departments.dedup();
     let mut budget = MAX_LOG_EVENTS;
     for department in departments {
         let mut b: QueryBuilder<Postgres> = QueryBuilder::new(
