@@ -29,6 +29,37 @@ use crate::StoreError;
 pub const MAX_ROWS: usize = 20_000;
 /// The most points one time series may hold.
 pub const MAX_POINTS: usize = 5_000;
+/// The record events recorded from `$2` to `$3` (a `knownAt`'s own day up to it; `$1`: the
+/// stream type). The type is hidden from the planner (`(SELECT $1)`): statistics older than a
+/// bulk load say the type has no rows, and a plan built on that walks every record by type
+/// instead of the day's range of `recorded_at` (`tests/plans.rs`).
+pub const SAME_DAY_EVENTS: &str = "SELECT payload::text AS payload, event_type FROM events \
+     WHERE aggregate_type = (SELECT $1::text) AND recorded_at >= $2 AND recorded_at <= $3";
+/// [`SAME_DAY_EVENTS`] of the departments `$4` only (stream ids are `department/record`; a
+/// correction never moves a record to another department).
+pub const SAME_DAY_EVENTS_OF_DEPARTMENTS: &str = "SELECT payload::text AS payload, event_type \
+     FROM events WHERE aggregate_type = (SELECT $1::text) AND recorded_at >= $2 \
+       AND recorded_at <= $3 AND split_part(aggregate_id, '/', 1) = ANY($4)";
+/// Whether the database's text order keeps every stream id `D/...` between `D/` and `D0`.
+pub const COLLATION_PROBE: &str = "SELECT bool_and(s > 'D/' AND s < 'D0') \
+     FROM unnest(ARRAY['D/0', 'D/9', 'D/A', 'D/z', 'D/Zz', 'D/-', 'D/_', 'D/.', 'D/~~']) s";
+/// One department's record events (`$1` type, `$2` department, `$3`..`$4` its range of stream
+/// ids), recorded by `$7` if given; the payload only of corrections, voids and first versions
+/// done from `$5` to `$6` (the others come back without one: counted, not decoded).
+pub const DEPARTMENT_EVENTS_BY_RANGE: &str = "SELECT CASE WHEN event_type <> 'WorkRecorded' \
+       OR (payload->'WorkRecorded'->'record'->>'occurred_at')::timestamptz BETWEEN $5 AND $6 \
+       THEN payload::text END AS payload, event_type \
+     FROM events WHERE aggregate_type = (SELECT $1::text) AND aggregate_id > $3 \
+       AND aggregate_id < $4 AND split_part(aggregate_id, '/', 1) = $2 \
+       AND ($7::timestamptz IS NULL OR recorded_at <= $7)";
+/// [`DEPARTMENT_EVENTS_BY_RANGE`] without the range (`$3`, `$4` unused), for collations
+/// that do not keep a department's stream ids together.
+pub const DEPARTMENT_EVENTS_BY_NAME: &str = "SELECT CASE WHEN event_type <> 'WorkRecorded' \
+       OR (payload->'WorkRecorded'->'record'->>'occurred_at')::timestamptz BETWEEN $5 AND $6 \
+       THEN payload::text END AS payload, event_type \
+     FROM events WHERE aggregate_type = (SELECT $1::text) AND $3::text IS NOT NULL \
+       AND $4::text IS NOT NULL AND split_part(aggregate_id, '/', 1) = $2 \
+       AND ($7::timestamptz IS NULL OR recorded_at <= $7)";
 /// The longest range (days) of daily figures per post, task or region (computed from the log).
 pub const MAX_LOG_DAYS: i64 = 366;
 /// The most record events read from the log for one query of daily figures per post, task or
@@ -466,37 +497,36 @@ pub async fn performance(conn: &mut PgConnection, q: &Query) -> Result<Report, Q
         // streamed and folded one by one (a bulk load's day can hold millions, which must not
         // be held in memory), and only the named departments' streams (`department/record`;
         // a correction never moves a record to another department) are decoded.
-        let mut b: QueryBuilder<Postgres> = QueryBuilder::new(
-            "SELECT payload::text AS payload, event_type FROM events WHERE aggregate_type = ",
-        );
-        b.push_bind(PerformanceRecord::TYPE)
-            .push(" AND recorded_at >= ")
-            .push_bind(day_start(day))
-            .push(" AND recorded_at <= ")
-            .push_bind(known_at);
-        if let Some(ds) = &f.departments {
-            b.push(" AND split_part(aggregate_id, '/', 1) = ANY(")
-                .push_bind(ds.clone())
-                .push(")");
+        let all: Vec<String> = Vec::new();
+        let (sql, departments) = match &f.departments {
+            Some(ds) => (SAME_DAY_EVENTS_OF_DEPARTMENTS, ds),
+            None => (SAME_DAY_EVENTS, &all),
+        };
+        let mut read = sqlx::query(sql)
+            .bind(PerformanceRecord::TYPE)
+            .bind(day_start(day))
+            .bind(known_at);
+        if f.departments.is_some() {
+            read = read.bind(departments);
         }
-        fold_log(conn, b, q, &mut groups, None).await?;
+        fold_log(conn, read, q, &mut groups, None).await?;
     }
     finish(groups)
 }
 
-/// Folds the record events `b` selects (`payload` as text, `event_type`), streamed one by one,
+/// Folds the record events `query` selects (`payload` as text, `event_type`), streamed one by one,
 /// into `groups`: each event adds the record it stores and subtracts the one it replaces or
 /// voids, where the query's filter admits them. With `limit`, refuses (with its reason) after
 /// that many events. Returns how many events it read.
 async fn fold_log(
     conn: &mut PgConnection,
-    mut b: QueryBuilder<'_, Postgres>,
+    query: sqlx::query::Query<'_, Postgres, sqlx::postgres::PgArguments>,
     q: &Query,
     groups: &mut HashMap<(GroupKey, Option<NaiveDate>), Figures>,
     limit: Option<(usize, &str)>,
 ) -> Result<usize, QueryError> {
     let f = &q.filter;
-    let mut events = b.build().fetch(&mut *conn);
+    let mut events = query.fetch(&mut *conn);
     let mut read = 0usize;
     while let Some(row) = events.try_next().await? {
         read += 1;
@@ -505,7 +535,11 @@ async fn fold_log(
                 return Err(QueryError::TooLarge(why.to_owned()));
             }
         }
-        let payload: &str = row.try_get("payload")?;
+        // A row without a payload was skipped by the statement (it counts against the limit,
+        // which bounds the scan, not only what is decoded).
+        let Some(payload) = row.try_get::<Option<&str>, _>("payload")? else {
+            continue;
+        };
         let event: PerformanceEvent =
             serde_json::from_str(payload).map_err(|e| StoreError::UnreadableEvent {
                 event_type: row.try_get("event_type").unwrap_or_default(),
@@ -557,49 +591,40 @@ async fn days_from_log(
          departments hold more than {MAX_LOG_EVENTS} record events: name fewer departments or \
          use period MONTH"
     );
-    // A department's streams are one range of the primary key where text sorts by bytes ('/'
-    // then '0'); under a linguistic collation that ignores punctuation they are not, and the
-    // streams are picked by name alone (correct, but a scan of every record).
-    let collation: String = sqlx::query_scalar(
-        "SELECT datcollate::text FROM pg_database WHERE datname = current_database()",
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    let bytewise = matches!(collation.as_str(), "C" | "POSIX") || collation.starts_with("C.");
+    // A department's streams are one range of the primary key (`D/` < `D/...` < `D0`) where
+    // text sorts bytewise, as under the C collation; a collation that orders punctuation
+    // otherwise (or ignores it) is found out by the probe, and the streams are then picked by
+    // name alone (correct, but a scan of every record).
+    let bytewise: bool = sqlx::query_scalar(COLLATION_PROBE)
+        .fetch_one(&mut *conn)
+        .await?;
+    let sql = if bytewise {
+        DEPARTMENT_EVENTS_BY_RANGE
+    } else {
+        DEPARTMENT_EVENTS_BY_NAME
+    };
     // Each department once, however often the filter names it.
     let mut departments: Vec<&String> = departments.iter().collect();
     departments.sort();
     departments.dedup();
     let mut budget = MAX_LOG_EVENTS;
     for department in departments {
-        let mut b: QueryBuilder<Postgres> = QueryBuilder::new(
-            "SELECT payload::text AS payload, event_type FROM events \
-             WHERE aggregate_type = (SELECT ",
-        );
-        b.push_bind(PerformanceRecord::TYPE)
-            .push("::text) AND split_part(aggregate_id, '/', 1) = ")
-            .push_bind(department.clone());
-        // The range's ends as literals, so that every plan (custom or generic) sees them; a
-        // department id is a credit code (letters and digits), anything else names nothing.
-        if bytewise && department.bytes().all(|c| c.is_ascii_alphanumeric()) {
-            b.push(format!(
-                " AND aggregate_id > '{department}/' AND aggregate_id < '{department}0'"
-            ));
-        }
-        // A first version done outside the range counts nowhere in it: skipped in the
-        // database, before decoding (its `occurred_at` read from the payload).
-        b.push(" AND (event_type <> ")
-            .push_bind(PerformanceEvent::TYPES[0])
-            .push(" OR (payload->'WorkRecorded'->'record'->>'occurred_at')::timestamptz ")
-            .push("BETWEEN ")
-            .push_bind(day_start(from))
-            .push(" AND ")
-            .push_bind(day_start(to.succ_opt().unwrap_or(to)))
-            .push(")");
-        if let Some(known_at) = q.known_at {
-            b.push(" AND recorded_at <= ").push_bind(known_at);
-        }
-        let read = fold_log(conn, b, q, &mut groups, Some((budget, why.as_str()))).await?;
+        let statement = sqlx::query(sql)
+            .bind(PerformanceRecord::TYPE)
+            .bind(department.as_str())
+            .bind(format!("{department}/"))
+            .bind(format!("{department}0"))
+            .bind(day_start(from))
+            .bind(day_start(to.succ_opt().unwrap_or(to)))
+            .bind(q.known_at);
+        let read = fold_log(
+            conn,
+            statement,
+            q,
+            &mut groups,
+            Some((budget, why.as_str())),
+        )
+        .await?;
         budget -= read;
     }
     finish(groups)
