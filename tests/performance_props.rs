@@ -82,13 +82,18 @@ fn work(
         region: DivisionCode::parse(REGIONS[region as usize]).expect("region"),
         level: DepartmentLevel::City,
         sector: Name::parse("市场监管").expect("sector"),
-        // Days from late 2023 over a year and more, at 23:00 Beijing time (15:00 UTC) on odd
-        // days: the local day differs from the UTC day.
+        // Days from late 2023 over a year and more, at the edges of the Beijing day: its first
+        // instant (16:00 UTC, the UTC day before), its last microsecond, or 19:00.
         occurred_at: Utc
-            .with_ymd_and_hms(2023, 11, 1, if day % 2 == 1 { 15 } else { 3 }, 0, 0)
+            .with_ymd_and_hms(2023, 11, 1, 16, 0, 0)
             .single()
             .expect("time")
-            + Duration::days(i64::from(day)),
+            + Duration::days(i64::from(day))
+            - match day % 3 {
+                0 => Duration::zero(),
+                1 => Duration::microseconds(1),
+                _ => Duration::hours(5),
+            },
         quantity: Quantity::parse(i64::from(quantity)).expect("quantity"),
         time_taken_days: None,
         on_time,
