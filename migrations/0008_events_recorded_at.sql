@@ -6,4 +6,4 @@
 -- serves "what was recorded between two times" (the knownAt reads) and offers no such shortcut:
 -- it names no stream type, so a query by stream type never mistakes it for a small index.
 DROP INDEX IF EXISTS events_performance_recorded;
-CREATE INDEX events_recorded_at ON events (recorded_at);
+CREATE INDEX IF NOT EXISTS events_recorded_at ON events (recorded_at);

@@ -570,6 +570,8 @@ async fn views_group_by_every_dimension_rank_departments_and_chart_series(pool: 
         json!({"filter": {"departmentId": a}, "groupBy": ["TASK"], "period": "DAY"}),
         json!({"filter": {"from": "2024-01-01", "to": "2024-01-31"}, "groupBy": ["REGION"], "period": "DAY"}),
         json!({"filter": {"departmentId": a, "from": "2023-01-01", "to": "2024-12-31"}, "groupBy": ["POST"], "period": "DAY"}),
+        // 367 days (2024-01-01..2024-12-31 above is 366, the most).
+        json!({"filter": {"departmentId": a, "from": "2023-12-31", "to": "2024-12-31"}, "groupBy": ["POST"], "period": "DAY"}),
     ] {
         let r = app.gql(PERF, q).await;
         assert_eq!(error_rule(&r), Some("DAYS_NOT_KEPT"), "{r:#}");
