@@ -75,10 +75,11 @@ pub trait Projection: Send + Sync {
         None
     }
 
-    /// Whether it reads events' metadata (if not, the projector does not fetch it; only for
-    /// projections that name their [`Projection::streams`]).
-    fn reads_metadata(&self) -> bool {
-        true
+    /// Whether it reads lean: no metadata, and the payload as text in
+    /// [`StoredEvent::raw_payload`] (`payload` null) to decode straight into its event type
+    /// (only for projections that name their [`Projection::streams`]).
+    fn reads_lean(&self) -> bool {
+        false
     }
 
     /// Forgets any in-memory state: the transaction it was built in did not commit.
@@ -299,7 +300,7 @@ impl Projector {
                     seen,
                     streams,
                     batch_size,
-                    projection.reads_metadata(),
+                    projection.reads_lean(),
                 )
                 .await?
             }

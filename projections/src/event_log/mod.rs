@@ -44,6 +44,10 @@ pub struct StoredEvent {
     pub payload: Value,
     /// Actor, request id, reason, effective time.
     pub metadata: Value,
+    /// The payload as JSON text, for a projection that reads lean
+    /// ([`crate::projector::Projection::reads_lean`]): it decodes it straight into its event
+    /// type, and `payload` and `metadata` are then null and empty.
+    pub raw_payload: Option<String>,
     /// Transaction time: when it was stored.
     pub recorded_at: DateTime<Utc>,
     /// Valid time: when it holds in the world.
@@ -69,17 +73,19 @@ impl StoredEvent {
             event_version: row.try_get("event_version")?,
             payload: row.try_get("payload")?,
             metadata: row.try_get("metadata")?,
+            raw_payload: row.try_get("payload_text").ok(),
             recorded_at: row.try_get("recorded_at")?,
             effective_at: row.try_get("effective_at")?,
         })
     }
 }
 
-/// The columns of [`SELECT_COLUMNS`] with an empty metadata object (for readers that never
-/// look at it: less to transfer and decode).
-const SELECT_COLUMNS_NO_METADATA: &str = "transaction_id::text AS txid, position, event_id, \
-     aggregate_type, aggregate_id, sequence, event_type, event_version, payload, \
-     '{}'::jsonb AS metadata, recorded_at, effective_at";
+/// The columns of [`SELECT_COLUMNS`] for a lean reader: an empty metadata object, and the
+/// payload as text (`payload_text`) instead of a JSON tree (less to transfer, decode and hold).
+const SELECT_COLUMNS_LEAN: &str = "transaction_id::text AS txid, position, event_id, \
+     aggregate_type, aggregate_id, sequence, event_type, event_version, \
+     'null'::jsonb AS payload, payload::text AS payload_text, '{}'::jsonb AS metadata, \
+     recorded_at, effective_at";
 
 pub(crate) const SELECT_COLUMNS: &str = "transaction_id::text AS txid, position, event_id, aggregate_type, \
      aggregate_id, sequence, event_type, event_version, payload, metadata, recorded_at, effective_at";
@@ -119,7 +125,7 @@ pub async fn read_streams_after(
     after: Cursor,
     streams: &[&str],
     limit: i64,
-    with_metadata: bool,
+    lean: bool,
 ) -> Result<(Vec<StoredEvent>, Option<Cursor>), StoreError> {
     let head = sqlx::query(
         "SELECT transaction_id::text AS txid, position FROM events \
@@ -150,10 +156,10 @@ pub async fn read_streams_after(
         }
         _ => "aggregate_type = ANY($5)".to_owned(),
     };
-    let columns = if with_metadata {
-        SELECT_COLUMNS
+    let columns = if lean {
+        SELECT_COLUMNS_LEAN
     } else {
-        SELECT_COLUMNS_NO_METADATA
+        SELECT_COLUMNS
     };
     let sql = format!(
         "SELECT {columns} FROM events \
