@@ -17,6 +17,11 @@ use sqlx::{Connection, PgConnection, PgPool};
 /// departments D1..D9, recorded now, that the statistics do not know.
 async fn stale_statistics(pool: &PgPool, records: i64) {
     let mut conn = pool.acquire().await.expect("connection");
+    // Statistics stay as taken below, whatever the server's autovacuum settings.
+    sqlx::query("ALTER TABLE events SET (autovacuum_enabled = false)")
+        .execute(&mut *conn)
+        .await
+        .expect("autovacuum off");
     // Explicit recording times for the old events (the stamping trigger would set now()).
     sqlx::query("ALTER TABLE events DISABLE TRIGGER events_stamp")
         .execute(&mut *conn)
