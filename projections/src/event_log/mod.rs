@@ -61,6 +61,15 @@ impl StoredEvent {
     }
 
     pub(crate) fn from_row(row: &PgRow) -> Result<Self, StoreError> {
+        Self::from_row_with(row, None)
+    }
+
+    /// A row of [`SELECT_COLUMNS_LEAN`]: the payload comes as text.
+    fn from_lean_row(row: &PgRow) -> Result<Self, StoreError> {
+        Self::from_row_with(row, Some(row.try_get("payload_text")?))
+    }
+
+    fn from_row_with(row: &PgRow, raw_payload: Option<String>) -> Result<Self, StoreError> {
         let txid: String = row.try_get("txid")?;
         let txid: i64 = txid.parse().map_err(|_| StoreError::InvalidCursor)?;
         Ok(Self {
@@ -73,7 +82,7 @@ impl StoredEvent {
             event_version: row.try_get("event_version")?,
             payload: row.try_get("payload")?,
             metadata: row.try_get("metadata")?,
-            raw_payload: row.try_get("payload_text").ok(),
+            raw_payload,
             recorded_at: row.try_get("recorded_at")?,
             effective_at: row.try_get("effective_at")?,
         })
@@ -178,10 +187,12 @@ pub async fn read_streams_after(
         .bind(limit)
         .fetch_all(&mut *conn)
         .await?;
-    let events: Vec<StoredEvent> = rows
-        .iter()
-        .map(StoredEvent::from_row)
-        .collect::<Result<_, _>>()?;
+    let from_row = if lean {
+        StoredEvent::from_lean_row
+    } else {
+        StoredEvent::from_row
+    };
+    let events: Vec<StoredEvent> = rows.iter().map(from_row).collect::<Result<_, _>>()?;
     let last = if events.len() as i64 >= limit {
         events.last().map(|e| e.cursor)
     } else {

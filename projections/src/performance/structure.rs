@@ -28,7 +28,8 @@ pub struct DepartmentStructure {
     profile: Vec<(Interval, DepartmentFacts)>,
     tasks: HashMap<String, Vec<(Interval, TaskFacts)>>,
     posts: HashMap<String, Vec<(Interval, EntityId)>>,
-    assignments: HashMap<(String, String), Vec<Interval>>,
+    /// Task → post → when the post held it.
+    assignments: HashMap<String, HashMap<String, Vec<Interval>>>,
 }
 
 /// The structures of the departments a batch names.
@@ -83,7 +84,8 @@ impl StructureAt for StructureSnapshot {
     ) -> bool {
         self.departments.get(department).is_some_and(|d| {
             d.assignments
-                .get(&(task.as_str().to_owned(), post.as_str().to_owned()))
+                .get(task.as_str())
+                .and_then(|posts| posts.get(post.as_str()))
                 .is_some_and(|v| v.iter().any(|i| within(i, at)))
         })
     }
@@ -227,7 +229,9 @@ async fn load(
             "assignment" => {
                 if let Some((task, post)) = entity.split_once('/') {
                     s.assignments
-                        .entry((task.to_owned(), post.to_owned()))
+                        .entry(task.to_owned())
+                        .or_default()
+                        .entry(post.to_owned())
                         .or_default()
                         .push(interval);
                 }
