@@ -174,9 +174,9 @@ async fn daily_figures_read_one_departments_range_of_stream_ids(pool: PgPool) {
     for (scans, text) in plans(
         &pool,
         DEPARTMENT_EVENTS_BY_RANGE,
-        "text, text, text, text, timestamptz, timestamptz, timestamptz",
-        "'performance_record', 'D3', 'D3/', 'D30', '2024-05-31T16:00:00Z', \
-         '2024-06-30T16:00:00Z', NULL",
+        "text, text, timestamptz, timestamptz, timestamptz, text, text",
+        "'performance_record', 'D3', '2024-05-31T16:00:00Z', '2024-06-30T16:00:00Z', NULL, \
+         'D3/', 'D30'",
     )
     .await
     {

@@ -88,15 +88,29 @@ pub(crate) fn level_text(record: &WorkRecord) -> &'static str {
 }
 
 fn decode(event: &StoredEvent) -> Result<PerformanceEvent, StoreError> {
-    let decoded = match &event.raw_payload {
-        Some(text) => serde_json::from_str(text),
-        None => PerformanceEvent::deserialize(&event.payload),
-    };
-    decoded.map_err(|e| StoreError::UnreadableEvent {
-        event_type: event.event_type.clone(),
-        event_version: event.event_version.clone(),
+    match &event.raw_payload {
+        Some(text) => decode_text(text, &event.event_type, &event.event_version),
+        None => PerformanceEvent::deserialize(&event.payload)
+            .map_err(|e| unreadable(&event.event_type, &event.event_version, &e)),
+    }
+}
+
+/// A record event from its payload's JSON text (the rollups' lean reads, and the queries that
+/// fold the log themselves).
+pub(crate) fn decode_text(
+    text: &str,
+    event_type: &str,
+    event_version: &str,
+) -> Result<PerformanceEvent, StoreError> {
+    serde_json::from_str(text).map_err(|e| unreadable(event_type, event_version, &e))
+}
+
+fn unreadable(event_type: &str, event_version: &str, e: &serde_json::Error) -> StoreError {
+    StoreError::UnreadableEvent {
+        event_type: event_type.to_owned(),
+        event_version: event_version.to_owned(),
         reason: e.to_string(),
-    })
+    }
 }
 
 fn add_record<'a>(

@@ -16,13 +16,13 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use cqrs_es::Aggregate;
 use dutyledger_domain::performance::{
-    local_date, PerformanceEvent, PerformanceRecord, WorkRecord, PERIOD_OFFSET_SECONDS,
+    local_date, PerformanceRecord, WorkRecord, PERIOD_OFFSET_SECONDS,
 };
 use dutyledger_domain::values::{DivisionCode, DivisionLevel};
 use futures::TryStreamExt;
 use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 
-use super::project::{level_text, month_of, Sums};
+use super::project::{decode_text, level_text, month_of, Sums};
 use crate::StoreError;
 
 /// The most rows one answer may hold.
@@ -33,33 +33,45 @@ pub const MAX_POINTS: usize = 5_000;
 /// stream type). The type is hidden from the planner (`(SELECT $1)`): statistics older than a
 /// bulk load say the type has no rows, and a plan built on that walks every record by type
 /// instead of the day's range of `recorded_at` (`tests/plans.rs`).
-pub const SAME_DAY_EVENTS: &str = "SELECT payload::text AS payload, event_type FROM events \
-     WHERE aggregate_type = (SELECT $1::text) AND recorded_at >= $2 AND recorded_at <= $3";
+macro_rules! same_day_events {
+    () => {
+        "SELECT payload::text AS payload, event_type, event_version FROM events \
+         WHERE aggregate_type = (SELECT $1::text) AND recorded_at >= $2 AND recorded_at <= $3"
+    };
+}
+/// See `same_day_events!`.
+pub const SAME_DAY_EVENTS: &str = same_day_events!();
 /// [`SAME_DAY_EVENTS`] of the departments `$4` only (stream ids are `department/record`; a
 /// correction never moves a record to another department).
-pub const SAME_DAY_EVENTS_OF_DEPARTMENTS: &str = "SELECT payload::text AS payload, event_type \
-     FROM events WHERE aggregate_type = (SELECT $1::text) AND recorded_at >= $2 \
-       AND recorded_at <= $3 AND split_part(aggregate_id, '/', 1) = ANY($4)";
+pub const SAME_DAY_EVENTS_OF_DEPARTMENTS: &str = concat!(
+    same_day_events!(),
+    " AND split_part(aggregate_id, '/', 1) = ANY($4)"
+);
 /// Whether the database's text order keeps every stream id `D/...` between `D/` and `D0`.
 pub const COLLATION_PROBE: &str = "SELECT bool_and(s > 'D/' AND s < 'D0') \
      FROM unnest(ARRAY['D/0', 'D/9', 'D/A', 'D/z', 'D/Zz', 'D/-', 'D/_', 'D/.', 'D/~~']) s";
-/// One department's record events (`$1` type, `$2` department, `$3`..`$4` its range of stream
-/// ids), recorded by `$7` if given; the payload only of corrections, voids and first versions
-/// done from `$5` to `$6` (the others come back without one: counted, not decoded).
-pub const DEPARTMENT_EVENTS_BY_RANGE: &str = "SELECT CASE WHEN event_type <> 'WorkRecorded' \
-       OR (payload->'WorkRecorded'->'record'->>'occurred_at')::timestamptz BETWEEN $5 AND $6 \
-       THEN payload::text END AS payload, event_type \
-     FROM events WHERE aggregate_type = (SELECT $1::text) AND aggregate_id > $3 \
-       AND aggregate_id < $4 AND split_part(aggregate_id, '/', 1) = $2 \
-       AND ($7::timestamptz IS NULL OR recorded_at <= $7)";
-/// [`DEPARTMENT_EVENTS_BY_RANGE`] without the range (`$3`, `$4` unused), for collations
+/// One department's record events (`$1` type, `$2` department), recorded by `$5` if given; the
+/// payload only of corrections, voids and first versions done from `$3` to `$4` (the others
+/// come back without one: counted, not decoded).
+macro_rules! department_events {
+    () => {
+        "SELECT CASE WHEN event_type <> 'WorkRecorded' \
+           OR (payload->'WorkRecorded'->'record'->>'occurred_at')::timestamptz BETWEEN $3 AND $4 \
+           THEN payload::text END AS payload, event_type, event_version \
+         FROM events WHERE aggregate_type = (SELECT $1::text) \
+           AND split_part(aggregate_id, '/', 1) = $2 \
+           AND ($5::timestamptz IS NULL OR recorded_at <= $5)"
+    };
+}
+/// See `department_events!`: picked by name alone (a scan of every record), for collations
 /// that do not keep a department's stream ids together.
-pub const DEPARTMENT_EVENTS_BY_NAME: &str = "SELECT CASE WHEN event_type <> 'WorkRecorded' \
-       OR (payload->'WorkRecorded'->'record'->>'occurred_at')::timestamptz BETWEEN $5 AND $6 \
-       THEN payload::text END AS payload, event_type \
-     FROM events WHERE aggregate_type = (SELECT $1::text) AND $3::text IS NOT NULL \
-       AND $4::text IS NOT NULL AND split_part(aggregate_id, '/', 1) = $2 \
-       AND ($7::timestamptz IS NULL OR recorded_at <= $7)";
+pub const DEPARTMENT_EVENTS_BY_NAME: &str = department_events!();
+/// [`DEPARTMENT_EVENTS_BY_NAME`] within the department's range of stream ids (`$6`..`$7`,
+/// `D/`..`D0`): one range of the primary key.
+pub const DEPARTMENT_EVENTS_BY_RANGE: &str = concat!(
+    department_events!(),
+    " AND aggregate_id > $6 AND aggregate_id < $7"
+);
 /// The longest range (days) of daily figures per post, task or region (computed from the log).
 pub const MAX_LOG_DAYS: i64 = 366;
 /// The most record events read from the log for one query of daily figures per post, task or
@@ -497,17 +509,16 @@ pub async fn performance(conn: &mut PgConnection, q: &Query) -> Result<Report, Q
         // streamed and folded one by one (a bulk load's day can hold millions, which must not
         // be held in memory), and only the named departments' streams (`department/record`;
         // a correction never moves a record to another department) are decoded.
-        let all: Vec<String> = Vec::new();
-        let (sql, departments) = match &f.departments {
-            Some(ds) => (SAME_DAY_EVENTS_OF_DEPARTMENTS, ds),
-            None => (SAME_DAY_EVENTS, &all),
+        let sql = match f.departments {
+            Some(_) => SAME_DAY_EVENTS_OF_DEPARTMENTS,
+            None => SAME_DAY_EVENTS,
         };
         let mut read = sqlx::query(sql)
             .bind(PerformanceRecord::TYPE)
             .bind(day_start(day))
             .bind(known_at);
-        if f.departments.is_some() {
-            read = read.bind(departments);
+        if let Some(ds) = &f.departments {
+            read = read.bind(ds);
         }
         fold_log(conn, read, q, &mut groups, None).await?;
     }
@@ -540,12 +551,11 @@ async fn fold_log(
         let Some(payload) = row.try_get::<Option<&str>, _>("payload")? else {
             continue;
         };
-        let event: PerformanceEvent =
-            serde_json::from_str(payload).map_err(|e| StoreError::UnreadableEvent {
-                event_type: row.try_get("event_type").unwrap_or_default(),
-                event_version: "1".into(),
-                reason: e.to_string(),
-            })?;
+        let event = decode_text(
+            payload,
+            row.try_get("event_type")?,
+            row.try_get("event_version")?,
+        )?;
         for r in event.rollups() {
             if !matches(f, r.record) {
                 continue;
@@ -598,25 +608,27 @@ async fn days_from_log(
     let bytewise: bool = sqlx::query_scalar(COLLATION_PROBE)
         .fetch_one(&mut *conn)
         .await?;
-    let sql = if bytewise {
-        DEPARTMENT_EVENTS_BY_RANGE
-    } else {
-        DEPARTMENT_EVENTS_BY_NAME
-    };
     // Each department once, however often the filter names it.
     let mut departments: Vec<&String> = departments.iter().collect();
     departments.sort();
     departments.dedup();
     let mut budget = MAX_LOG_EVENTS;
     for department in departments {
-        let statement = sqlx::query(sql)
-            .bind(PerformanceRecord::TYPE)
-            .bind(department.as_str())
-            .bind(format!("{department}/"))
-            .bind(format!("{department}0"))
-            .bind(day_start(from))
-            .bind(day_start(to.succ_opt().unwrap_or(to)))
-            .bind(q.known_at);
+        let mut statement = sqlx::query(if bytewise {
+            DEPARTMENT_EVENTS_BY_RANGE
+        } else {
+            DEPARTMENT_EVENTS_BY_NAME
+        })
+        .bind(PerformanceRecord::TYPE)
+        .bind(department.as_str())
+        .bind(day_start(from))
+        .bind(day_start(to.succ_opt().unwrap_or(to)))
+        .bind(q.known_at);
+        if bytewise {
+            statement = statement
+                .bind(format!("{department}/"))
+                .bind(format!("{department}0"));
+        }
         let read = fold_log(
             conn,
             statement,
