@@ -25,9 +25,9 @@ use dutyledger_domain::values::{CreditCode, DepartmentLevel, DivisionCode, Entit
 use dutyledger_projections::performance::query::{self, Dimension, Filter, Grain, Query};
 use dutyledger_projections::performance::Rollups;
 use dutyledger_projections::projector::Projector;
-use dutyledger_tests::{drop_database, fresh_database};
+use dutyledger_tests::{drop_database, fresh_database, property_config};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::TestRunner;
 use sqlx::PgPool;
 
 #[derive(Debug, Clone)]
@@ -281,7 +281,14 @@ async fn run_case(pool: &PgPool, ops: Vec<(Op, u32)>) -> Result<(), TestCaseErro
             events.push(stored);
         }
         // Live: the projector follows along.
-        projector.catch_up_once().await.expect("project");
+        let through = projector
+            .catch_up_through_head(std::time::Duration::from_secs(60))
+            .await
+            .expect("project");
+        prop_assert!(
+            through,
+            "the projector did not reach the last event within a minute"
+        );
     }
     let live = rollup_rows(pool, dept.as_str()).await;
 
@@ -384,7 +391,14 @@ async fn run_case(pool: &PgPool, ops: Vec<(Op, u32)>) -> Result<(), TestCaseErro
         .execute(pool)
         .await
         .expect("reset");
-    projector.catch_up_once().await.expect("rebuild");
+    let through = projector
+        .catch_up_through_head(std::time::Duration::from_secs(60))
+        .await
+        .expect("rebuild");
+    prop_assert!(
+        through,
+        "the rebuild did not reach the last event within a minute"
+    );
     let rebuilt = rollup_rows(pool, dept.as_str()).await;
     prop_assert_eq!(live, rebuilt);
     Ok(())
@@ -401,15 +415,7 @@ fn rollups_at_every_known_at_equal_a_replay_and_a_rebuild_equals_the_live_projec
     runtime
         .block_on(sqlx::query("ALTER TABLE events DISABLE TRIGGER events_stamp").execute(&pool))
         .expect("disable stamping");
-    let cases: u32 = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(16);
-    let mut runner = TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    });
+    let mut runner = TestRunner::new(property_config(16));
     // Gaps between changes: minutes to most of a day.
     let strategy =
         proptest::collection::vec((op(), prop_oneof![3 => 1u32..90, 1 => 300u32..1200]), 1..30);

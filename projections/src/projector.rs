@@ -266,6 +266,47 @@ impl Projector {
         self.catch_up(&mut conn).await
     }
 
+    /// Catches up, again and again, until every projection has applied the event at `cursor`
+    /// or `timeout` has passed; returns whether it got there. A single [`Self::catch_up_once`]
+    /// applies only what lies below the horizon at that moment, and any transaction anywhere
+    /// on the server that holds a transaction id (an `ANALYZE`, another database's writer)
+    /// holds the horizon back: a caller that must see its own writes waits for their cursor.
+    pub async fn catch_up_through(
+        &self,
+        cursor: Cursor,
+        timeout: Duration,
+    ) -> Result<bool, StoreError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let names = self.projection_names();
+        let mut pause = Duration::from_millis(1);
+        loop {
+            let mut conn = self.pool.acquire().await?;
+            self.catch_up(&mut conn).await?;
+            if min_checkpoint(&mut conn, &names).await? >= cursor {
+                return Ok(true);
+            }
+            drop(conn);
+            if tokio::time::Instant::now() >= deadline {
+                return Ok(false);
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(50));
+        }
+    }
+
+    /// Catches up through the last event committed when it is called (see
+    /// [`Self::catch_up_through`]).
+    pub async fn catch_up_through_head(&self, timeout: Duration) -> Result<bool, StoreError> {
+        let head = {
+            let mut conn = self.pool.acquire().await?;
+            event_log::head(&mut conn).await?
+        };
+        match head {
+            Some(head) => self.catch_up_through(head, timeout).await,
+            None => Ok(true),
+        }
+    }
+
     async fn run_batch(
         &self,
         conn: &mut PgConnection,

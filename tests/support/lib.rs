@@ -191,3 +191,74 @@ pub async fn drop_database(pool: PgPool, url: &str) {
     pool.close().await;
     let _ = sqlx::Postgres::force_drop_database(url).await;
 }
+
+/// The seed property tests use when `PROPTEST_RNG_SEED` is not set: CI runs the same cases
+/// every time. Explore with other seeds locally: `ops/explore-props.sh` (or
+/// `PROPTEST_RNG_SEED=<n> PROPTEST_CASES=<n> cargo test ...`).
+pub const PROPERTY_SEED: u64 = 0x6475_7479_6c65_6467;
+
+/// The configuration of a property test: `PROPTEST_CASES` cases (else `default_cases`), from
+/// `PROPTEST_RNG_SEED` (else [`PROPERTY_SEED`]); no persistence file (regressions are explicit
+/// tests). The seed is printed, so a failure names what reproduces it.
+pub fn property_config(default_cases: u32) -> proptest::test_runner::Config {
+    use proptest::test_runner::{Config, RngSeed};
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(default_cases);
+    let seed = std::env::var("PROPTEST_RNG_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(PROPERTY_SEED);
+    eprintln!("property test: {cases} cases, PROPTEST_RNG_SEED={seed}");
+    Config {
+        cases,
+        rng_seed: RngSeed::Fixed(seed),
+        failure_persistence: None,
+        ..Config::default()
+    }
+}
+
+/// A transaction on its own connection that holds a transaction id, and so holds the event
+/// horizon back for every reader of the server until it ends (as an `ANALYZE` or another
+/// database's writer does). Tests use it to show that readers wait for their writes rather
+/// than read what happens to be below the horizon.
+pub struct HorizonHold {
+    conn: sqlx::PgConnection,
+}
+
+impl std::fmt::Debug for HorizonHold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HorizonHold").finish_non_exhaustive()
+    }
+}
+
+impl HorizonHold {
+    /// Opens the transaction and takes an id.
+    pub async fn start(url: &str) -> Self {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(url)
+            .await
+            .expect("connect the holder");
+        sqlx::query("BEGIN")
+            .execute(&mut conn)
+            .await
+            .expect("begin");
+        sqlx::query("SELECT pg_current_xact_id()")
+            .execute(&mut conn)
+            .await
+            .expect("take a transaction id");
+        Self { conn }
+    }
+
+    /// Ends the transaction after `after` (in the background), releasing the horizon.
+    pub fn release_after(mut self, after: Duration) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            sqlx::query("COMMIT")
+                .execute(&mut self.conn)
+                .await
+                .expect("release the horizon");
+        })
+    }
+}

@@ -217,6 +217,26 @@ pub async fn held_back(conn: &mut PgConnection, after: Option<Cursor>) -> Result
     Ok(held)
 }
 
+/// The last committed event of the log, whether or not the horizon has passed it yet (`None`:
+/// the log is empty). A writer that has seen its commands commit waits for the projector to
+/// reach this cursor to read its writes.
+pub async fn head(conn: &mut PgConnection) -> Result<Option<Cursor>, StoreError> {
+    let row = sqlx::query(
+        "SELECT transaction_id::text AS txid, position FROM events \
+         ORDER BY transaction_id DESC, position DESC LIMIT 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|row| {
+        let txid: String = row.try_get("txid")?;
+        Ok(Cursor::new(
+            txid.parse().map_err(|_| StoreError::InvalidCursor)?,
+            row.try_get("position")?,
+        ))
+    })
+    .transpose()
+}
+
 /// The events of one stream after `after_sequence`, decoded, with their effective times, in
 /// stream order.
 pub async fn read_timed<A: cqrs_es::Aggregate>(

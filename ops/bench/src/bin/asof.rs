@@ -102,7 +102,9 @@ async fn main() -> anyhow::Result<()> {
     eprintln!("{events} events in {write_secs:.1} s; projecting...");
     let started = Instant::now();
     let projector = Projector::new(pool.clone(), projections());
-    projector.catch_up_once().await?;
+    projector
+        .catch_up_through_head(std::time::Duration::from_secs(3600))
+        .await?;
     let project_secs = started.elapsed().as_secs_f64();
     let versions: i64 = sqlx::query_scalar("SELECT count(*) FROM duty_list_versions")
         .fetch_one(&pool)

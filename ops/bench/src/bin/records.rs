@@ -936,7 +936,7 @@ async fn main() -> anyhow::Result<()> {
     let structure_secs = t0.elapsed().as_secs_f64();
     let t0 = Instant::now();
     Projector::new(pool.clone(), projections())
-        .catch_up_once()
+        .catch_up_through_head(std::time::Duration::from_secs(3600))
         .await?;
     let structure_project_secs = t0.elapsed().as_secs_f64();
     let tasks: usize = layout.departments.iter().map(|d| d.tasks.len()).sum();
