@@ -1,7 +1,10 @@
 //! Tokens through the real router: every way a token can be wrong is refused with
-//! `UNAUTHENTICATED` (HTTP 401), and RS256 / EdDSA keys work as well as HS256.
+//! `UNAUTHENTICATED` (HTTP 401), and RS256 / EdDSA keys work as well as HS256. When the
+//! revocation list cannot be read, HTTP and the WebSocket alike refuse (fail closed).
 
+use std::net::SocketAddr;
 use std::path::Path;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
@@ -11,9 +14,12 @@ use chrono::Utc;
 use dutyledger_api::auth::token::{AuthError, Authenticator};
 use dutyledger_api::auth::Role;
 use dutyledger_tests::{credit_code, TestApp, TEST_SECRET};
+use futures::{SinkExt, StreamExt};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
 use sqlx::PgPool;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
 use tower::ServiceExt;
 
 async fn query_with(app: &TestApp, authorization: Option<String>) -> (StatusCode, Value) {
@@ -281,6 +287,134 @@ async fn revoked_tokens_are_refused(pool: PgPool) {
             .as_str()
             .is_some_and(|m| m.contains("revoked")),
         "{body}"
+    );
+}
+
+/// Makes the revocation list unreadable, as a database that fails the check would.
+async fn lose_the_revocation_list(app: &TestApp) {
+    sqlx::query("ALTER TABLE revoked_tokens RENAME TO revoked_tokens_gone")
+        .execute(&app.pool)
+        .await
+        .expect("rename");
+}
+
+/// Serves the real router on a local port.
+async fn serve(app: &TestApp) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let router = app.router();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    addr
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens `/graphql/ws` with the `graphql-transport-ws` subprotocol and sends `connection_init`
+/// with `token`.
+async fn open_socket(addr: SocketAddr, token: &str) -> Socket {
+    let mut request = format!("ws://{addr}/graphql/ws")
+        .into_client_request()
+        .expect("request");
+    request.headers_mut().insert(
+        header::SEC_WEBSOCKET_PROTOCOL,
+        "graphql-transport-ws".parse().expect("header"),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("upgrade");
+    let init =
+        json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}});
+    socket
+        .send(Message::Text(init.to_string().into()))
+        .await
+        .expect("send init");
+    socket
+}
+
+/// What the server says next: a protocol message's `type`, or `close <code>`.
+async fn next_from(socket: &mut Socket, within: Duration) -> String {
+    let next = tokio::time::timeout(within, async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Text(t))) => {
+                    let message: Value = serde_json::from_str(t.as_str()).expect("json");
+                    return message["type"].as_str().unwrap_or("?").to_owned();
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    return format!("close {}", frame.map_or(0, |f| u16::from(f.code)));
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return format!("error {e}"),
+                None => return "end".to_owned(),
+            }
+        }
+    })
+    .await;
+    next.unwrap_or_else(|_| "nothing".to_owned())
+}
+
+#[sqlx::test(migrator = "dutyledger_projections::db::MIGRATOR")]
+async fn revocation_list_unreadable_the_socket_refuses_the_connection(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let addr = serve(&app).await;
+    let token = app.token(Role::Supervisor, &[]);
+    let mut socket = open_socket(addr, &token).await;
+    assert_eq!(
+        next_from(&mut socket, Duration::from_secs(5)).await,
+        "connection_ack",
+        "the token is good while the list can be read"
+    );
+    drop(socket);
+
+    lose_the_revocation_list(&app).await;
+    let mut socket = open_socket(addr, &token).await;
+    assert_eq!(
+        next_from(&mut socket, Duration::from_secs(5)).await,
+        "close 4403",
+        "a token whose revocation cannot be checked is refused, not acknowledged"
+    );
+    // HTTP answers the same condition with its authentication error, not data.
+    let (status, body) = query_with(&app, Some(format!("Bearer {token}"))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{body}"
+    );
+    assert!(body.get("data").is_none(), "{body}");
+}
+
+#[sqlx::test(migrator = "dutyledger_projections::db::MIGRATOR")]
+async fn revocation_list_unreadable_an_open_socket_is_closed(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let addr = serve(&app).await;
+    let mut socket = open_socket(addr, &app.token(Role::Supervisor, &[])).await;
+    assert_eq!(
+        next_from(&mut socket, Duration::from_secs(5)).await,
+        "connection_ack"
+    );
+    let subscribe = json!({"id": "feed", "type": "subscribe",
+        "payload": {"query": "subscription { events { cursor } }"}});
+    socket
+        .send(Message::Text(subscribe.to_string().into()))
+        .await
+        .expect("subscribe");
+    // The credentials are checked again every CREDENTIALS_RECHECK: the first check passes.
+    let recheck = dutyledger_api::ws::CREDENTIALS_RECHECK;
+    assert_eq!(
+        next_from(&mut socket, recheck + Duration::from_secs(1)).await,
+        "nothing",
+        "the subscription runs while the list can be read"
+    );
+    lose_the_revocation_list(&app).await;
+    assert_eq!(
+        next_from(&mut socket, recheck + Duration::from_secs(5)).await,
+        "close 4403",
+        "the subscription does not outlive a check that cannot be made"
     );
 }
 

@@ -162,3 +162,44 @@ async fn a_csv_power_list_with_other_headers(pool: PgPool) {
     assert_eq!(report.unchanged, 2);
     assert_eq!(rule(outcome_of(&report, 4)), Some("DEPARTMENT_NOT_FOUND"));
 }
+
+#[sqlx::test(migrator = "dutyledger_projections::db::MIGRATOR")]
+async fn csv_rows_after_a_multi_line_cell_keep_their_spreadsheet_numbers(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let id = approval_bureau(&app).await;
+    let code = CreditCode::parse(&id).expect("code");
+    // Row 2 holds cells of three and two lines (quoted, as Excel writes them); a spreadsheet
+    // still shows it as one row, so the rows after it are 3 and 4, not the file's lines 6 and 7.
+    let csv = "事项编码,事项名称,事项类型,设定依据,实施主体,承办科室,责任事项,追责情形,法定时限\n\
+        XK-0101,食品经营许可,01,《中华人民共和国食品安全法》第三十五条,临沂市行政审批服务局,市场准入审批科,\"受理责任\n审查责任\n决定责任\",\"不予受理的\n超期办理的\",20个工作日\n\
+        JC-0601,食品经营日常监督检查,行政检查,《中华人民共和国食品安全法》第一百一十条,临沂市行政审批服务局,市场准入审批科,检查,,\n\
+        XK-0102,药品经营许可,01,《中华人民共和国药品管理法》第五十二条,临沂市行政审批服务局,不存在的科,受理责任,,20个工作日\n";
+    let path = std::env::temp_dir().join(format!("power-list-{}.csv", uuid::Uuid::new_v4()));
+    std::fs::write(&path, csv).expect("write the csv");
+    let report = import(&app.state, &path, Some(&code), None).await;
+    let _ = std::fs::remove_file(&path);
+    let report = report.expect("csv");
+    assert_eq!(report.header_row, 1);
+    let rows: Vec<usize> = report.rows.iter().map(|r| r.row).collect();
+    assert_eq!(rows, vec![2, 3, 4], "{report:#?}");
+    assert_eq!(*outcome_of(&report, 2), Outcome::Stored, "{report:#?}");
+    assert_eq!(*outcome_of(&report, 3), Outcome::Stored, "{report:#?}");
+    assert_eq!(
+        rule(outcome_of(&report, 4)),
+        Some("UNIT_NOT_FOUND"),
+        "the refused row is reported by its spreadsheet row: {report:#?}"
+    );
+    let list = app
+        .ok(
+            r#"query($id: ID!) { powerList(departmentId: $id) { code stages accountability } }"#,
+            json!({"id": id}),
+        )
+        .await;
+    let xk = list["powerList"]
+        .as_array()
+        .and_then(|items| items.iter().find(|i| i["code"] == "XK-0101"))
+        .cloned()
+        .expect("XK-0101");
+    assert_eq!(xk["stages"], json!(["受理责任", "审查责任", "决定责任"]));
+    assert_eq!(xk["accountability"].as_array().map(Vec::len), Some(2));
+}

@@ -22,6 +22,8 @@ use axum::Router;
 use sqlx::PgPool;
 
 use crate::auth::token::{AuthError, Authenticator};
+// The one authentication path lives in `auth::token`; re-exported under its former names.
+pub use crate::auth::token::{bearer, verify_and_check_revoked};
 use crate::auth::Actor;
 use crate::context::{new_request_id, sane_request_id, RequestContext};
 use crate::graphql::DutySchema;
@@ -128,7 +130,8 @@ async fn metrics(State(state): State<HttpState>) -> Response {
 }
 
 /// Authenticates a request from its `Authorization: Bearer` header: signature, algorithm,
-/// times, claims, then revocation. Never logs the token.
+/// times, claims, then revocation ([`verify_and_check_revoked`], as the WebSocket does). Never
+/// logs the token. A token whose revocation cannot be checked is refused like any invalid one.
 pub async fn authenticate(
     auth: &Authenticator,
     pool: &PgPool,
@@ -140,38 +143,6 @@ pub async fn authenticate(
         .ok_or(AuthError::Missing)?;
     let token = bearer(value).ok_or(AuthError::Missing)?;
     verify_and_check_revoked(auth, pool, token).await
-}
-
-/// The token of a `Bearer <token>` credential (scheme matched case-insensitively).
-pub fn bearer(value: &str) -> Option<&str> {
-    let (scheme, token) = value.trim().split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-}
-
-/// Verifies a token and checks that it has not been revoked.
-pub async fn verify_and_check_revoked(
-    auth: &Authenticator,
-    pool: &PgPool,
-    token: &str,
-) -> Result<Actor, AuthError> {
-    let actor = auth.verify(token)?;
-    if let Some(jti) = &actor.token_id {
-        let revoked: Result<bool, _> =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $1)")
-                .bind(jti)
-                .fetch_one(pool)
-                .await;
-        match revoked {
-            Ok(false) => {}
-            Ok(true) => return Err(AuthError::Revoked),
-            Err(error) => {
-                // Fail closed: without the revocation list we cannot accept the token.
-                tracing::error!(%error, "cannot check token revocation");
-                return Err(AuthError::Revoked);
-            }
-        }
-    }
-    Ok(actor)
 }
 
 fn unauthenticated(media: Media, error: &AuthError) -> Response {

@@ -5,7 +5,7 @@
 //! |---|---|
 //! | 4400 | a message that is not valid JSON of the protocol |
 //! | 4401 | `subscribe` before `connection_ack` |
-//! | 4403 | `connection_init` without valid credentials |
+//! | 4403 | `connection_init` without valid credentials (or whose revocation cannot be checked); an open connection whose token expired, was revoked or can no longer be checked |
 //! | 4406 | the client did not offer the `graphql-transport-ws` subprotocol |
 //! | 4408 | no `connection_init` within the init timeout |
 //! | 4409 | `subscribe` with the id of an operation still running |
@@ -13,8 +13,10 @@
 //!
 //! Credentials come from the `connection_init` payload (`{"Authorization": "Bearer ..."}`,
 //! key matched case-insensitively) or from the upgrade request's `Authorization` header; they
-//! are checked like HTTP requests' (signature, times, claims, revocation). Operations run with
-//! the same schema, limits and access policy as over HTTP.
+//! are checked by the same function as HTTP requests' (signature, times, claims, revocation),
+//! and again every [`CREDENTIALS_RECHECK`] while the connection is open. Both checks fail
+//! closed: when the revocation list cannot be read, the connection is refused or closed (4403).
+//! Operations run with the same schema, limits and access policy as over HTTP.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -29,11 +31,12 @@ use sqlx::PgPool;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::auth::token::Authenticator;
+use crate::auth::token::{
+    bearer, check_not_revoked, verify_and_check_revoked, AuthError, Authenticator,
+};
 use crate::auth::Actor;
 use crate::context::{new_request_id, RequestContext};
 use crate::graphql::DutySchema;
-use crate::http::{bearer, verify_and_check_revoked};
 
 /// The subprotocol spoken.
 pub const SUBPROTOCOL: &str = "graphql-transport-ws";
@@ -169,8 +172,9 @@ impl Connection {
         let _ = writer.await;
     }
 
-    /// Closes the connection (4403) once its token has expired or been revoked: running
-    /// subscriptions must not outlive the credentials they were opened with.
+    /// Closes the connection (4403) once its token has expired or been revoked, or when its
+    /// revocation can no longer be checked: running subscriptions must not outlive the
+    /// credentials they were opened with.
     async fn recheck(&mut self) -> Step {
         let Some(actor) = &self.actor else {
             return Step::Continue;
@@ -182,18 +186,17 @@ impl Connection {
             tracing::info!("websocket closed: token expired");
             return Step::Close(4403, "Forbidden: token expired".into());
         }
-        if let Some(jti) = &actor.token_id {
-            let revoked: Result<bool, _> =
-                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $1)")
-                    .bind(jti)
-                    .fetch_one(&self.state.pool)
-                    .await;
-            if matches!(revoked, Ok(true)) {
+        match check_not_revoked(&self.state.pool, actor).await {
+            Ok(()) => Step::Continue,
+            Err(AuthError::Revoked) => {
                 tracing::info!("websocket closed: token revoked");
-                return Step::Close(4403, "Forbidden: token revoked".into());
+                Step::Close(4403, "Forbidden: token revoked".into())
+            }
+            Err(error) => {
+                tracing::info!(reason = %error, "websocket closed: token no longer accepted");
+                Step::Close(4403, "Forbidden: token revocation cannot be checked".into())
             }
         }
-        Step::Continue
     }
 
     async fn handle(&mut self, raw: &str, out: &mpsc::Sender<Message>) -> Step {

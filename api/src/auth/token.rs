@@ -4,6 +4,12 @@
 //! (a clerk's department; required for clerks), `departments` (an integrator's limit,
 //! optional), `exp`, `iat`, `nbf` and `jti` (required, so that every token can be revoked).
 //! Tokens are never logged.
+//!
+//! Every transport authenticates the same way: [`bearer`] takes the token out of an
+//! `Authorization` value, [`verify_and_check_revoked`] verifies it and checks it against the
+//! revocation list, and [`check_not_revoked`] (the one revocation check) is run again while a
+//! WebSocket stays open. All of them fail closed: a token whose revocation cannot be checked
+//! (the database does not answer) is refused.
 
 use std::path::Path;
 
@@ -12,6 +18,7 @@ use dutyledger_domain::values::CreditCode;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
 
 use super::{Actor, Role};
 
@@ -55,6 +62,10 @@ pub enum AuthError {
     /// Revoked with `dutyledger token revoke`.
     #[error("invalid token: revoked")]
     Revoked,
+    /// The revocation list could not be read (a database error), so the token is refused: a
+    /// token is never accepted without the check.
+    #[error("invalid token: its revocation cannot be checked now, try again later")]
+    RevocationUnchecked,
 }
 
 /// The claims of our tokens.
@@ -319,6 +330,48 @@ fn actor_from_claims(claims: Claims) -> Result<Actor, AuthError> {
     })
 }
 
+/// The token of a `Bearer <token>` credential (scheme matched case-insensitively).
+pub fn bearer(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// Verifies a token (signature, algorithm, times, claims) and checks that it has not been
+/// revoked: how HTTP requests and WebSocket connections alike are authenticated.
+pub async fn verify_and_check_revoked(
+    auth: &Authenticator,
+    pool: &PgPool,
+    token: &str,
+) -> Result<Actor, AuthError> {
+    let actor = auth.verify(token)?;
+    check_not_revoked(pool, &actor).await?;
+    Ok(actor)
+}
+
+/// Checks that the token an actor came with has not been revoked (`dutyledger token revoke`):
+/// the only revocation check, at authentication and whenever an open connection checks its
+/// credentials again. Fails closed: [`AuthError::RevocationUnchecked`] when the revocation list
+/// cannot be read.
+pub async fn check_not_revoked(pool: &PgPool, actor: &Actor) -> Result<(), AuthError> {
+    let Some(jti) = &actor.token_id else {
+        return Ok(());
+    };
+    let revoked: Result<bool, _> =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $1)")
+            .bind(jti)
+            .fetch_one(pool)
+            .await;
+    match revoked {
+        Ok(false) => Ok(()),
+        Ok(true) => Err(AuthError::Revoked),
+        Err(error) => {
+            // Fail closed: without the revocation list we cannot accept the token.
+            tracing::error!(%error, "cannot check token revocation");
+            Err(AuthError::RevocationUnchecked)
+        }
+    }
+}
+
 /// Parses a lifetime such as `30m`, `8h`, `7d` or `3600` (seconds).
 pub fn parse_ttl(text: &str) -> Result<i64, String> {
     let text = text.trim();
@@ -365,6 +418,15 @@ mod tests {
         assert_eq!(actor.role, Role::Clerk);
         assert_eq!(actor.departments, vec![code]);
         assert_eq!(actor.id(), "clerk:li.na");
+    }
+
+    #[test]
+    fn bearer_credentials_parse() {
+        assert_eq!(bearer("Bearer abc"), Some("abc"));
+        assert_eq!(bearer("  bearer   abc  "), Some("abc"));
+        assert_eq!(bearer("BEARER abc"), Some("abc"));
+        assert_eq!(bearer("Basic dXNlcjpwYXNz"), None);
+        assert_eq!(bearer("Bearer"), None);
     }
 
     #[test]
