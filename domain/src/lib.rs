@@ -5,6 +5,8 @@
 //! - [`values`]: value types that parse their input (credit codes, division codes, ids, names).
 //! - [`boundary`]: the boundary matter aggregate (职责边界事项: parties, rulings per stage,
 //!   disputes).
+//! - [`concerns`]: which departments an event concerns (DESIGN.md rule 8), said by each
+//!   aggregate's state and recorded with every event.
 //! - [`department`]: the department aggregate (三定: main duties, units, unit duties, tasks,
 //!   posts, staffing).
 //! - [`metadata`]: the keys every event's metadata carries (actor, request id, reason, effective
@@ -16,6 +18,7 @@
 //!   command at a point in history.
 
 pub mod boundary;
+pub mod concerns;
 pub mod department;
 pub mod metadata;
 pub mod performance;

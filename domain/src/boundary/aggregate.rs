@@ -402,3 +402,17 @@ impl Aggregate for BoundaryMatter {
         self.evolve_event(event);
     }
 }
+
+/// Every event of a matter (its registration, rulings, revisions, disputes, retirement)
+/// concerns every party's department, as registered.
+impl crate::concerns::Concerns for BoundaryMatter {
+    fn departments(&self) -> Vec<crate::values::CreditCode> {
+        crate::concerns::distinct(
+            self.registration
+                .iter()
+                .flat_map(|r| &r.parties)
+                .map(|p| p.department_id.clone())
+                .collect(),
+        )
+    }
+}

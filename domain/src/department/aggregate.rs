@@ -1146,3 +1146,11 @@ impl crate::timeline::Temporal for Department {
         Department::note_effective(self, at);
     }
 }
+
+/// A department's events concern the department itself (its profile's code, which is the
+/// stream's id).
+impl crate::concerns::Concerns for Department {
+    fn departments(&self) -> Vec<CreditCode> {
+        self.profile.iter().map(|p| p.id.clone()).collect()
+    }
+}

@@ -299,3 +299,21 @@ impl Aggregate for PerformanceRecord {
         self.evolve(event);
     }
 }
+
+/// A record concerns its department.
+impl crate::concerns::Concerns for WorkRecord {
+    fn departments(&self) -> Vec<crate::values::CreditCode> {
+        vec![self.department_id.clone()]
+    }
+}
+
+/// A record's events (recorded, corrected, voided) concern the record's department (which a
+/// correction cannot change).
+impl crate::concerns::Concerns for PerformanceRecord {
+    fn departments(&self) -> Vec<crate::values::CreditCode> {
+        self.record
+            .as_ref()
+            .map(crate::concerns::Concerns::departments)
+            .unwrap_or_default()
+    }
+}

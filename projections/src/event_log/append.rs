@@ -6,6 +6,10 @@
 //! cqrs-es's `PersistedEventStore::commit` for writing: in 0.5 it applies the new events a
 //! second time to build the snapshot, and postgres-es checks the snapshot update only after
 //! committing (see `ops/adr/0002-command-executor.md`).
+//!
+//! With the events, the same statement records the departments they concern
+//! (`event_departments`, DESIGN.md rule 8, ADR 0010), as the aggregate's state after the events
+//! says ([`Concerns`]).
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -15,6 +19,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use cqrs_es::persist::PersistedEventRepository;
 use cqrs_es::{Aggregate, DomainEvent};
+use dutyledger_domain::concerns::Concerns;
 use dutyledger_domain::metadata::CommandMetadata;
 use dutyledger_domain::timeline::{self, Decide, Temporal};
 use postgres_es::PostgresEventRepository;
@@ -263,7 +268,8 @@ impl EventStore {
     /// against every later event ([`timeline::decide_at`]). The events, and a snapshot when due,
     /// are appended in the same transaction; if another writer appended to the stream
     /// meanwhile, the command is decided again from a fresh load. Nothing is written when the
-    /// aggregate refuses.
+    /// aggregate refuses. Every event appended is recorded as concerning the departments the
+    /// state after the command names ([`Concerns`]).
     #[tracing::instrument(skip_all, fields(aggregate_type = A::TYPE, aggregate_id))]
     pub async fn execute<A>(
         &self,
@@ -278,6 +284,7 @@ impl EventStore {
                 Event = <A as Aggregate>::Event,
                 Error = <A as Aggregate>::Error,
             > + Temporal
+            + Concerns
             + 'static,
         <A as Aggregate>::Command: Clone,
     {
@@ -327,6 +334,7 @@ impl EventStore {
                 });
             }
             let new_sequence = sequence + events.len();
+            let departments = concerned(&state);
             let snapshot_due = backdated || new_sequence - snapshot_sequence >= self.snapshot_every;
             let appended = self
                 .append::<A>(
@@ -335,6 +343,7 @@ impl EventStore {
                     sequence,
                     &events,
                     &metadata,
+                    &departments,
                     snapshot_due.then(|| (state.clone(), snapshot_number + 1)),
                 )
                 .await;
@@ -381,8 +390,9 @@ impl EventStore {
     }
 
     /// Appends events after `last_sequence` (failing with a unique violation if the stream has
-    /// moved on), and the snapshot if given, on the caller's transaction. Returns the last
-    /// event's cursor and the events' effective time.
+    /// moved on), each recorded as concerning `departments`, and the snapshot if given, on the
+    /// caller's transaction. Returns the last event's cursor and the events' effective time.
+    #[allow(clippy::too_many_arguments)]
     async fn append<A: Aggregate + Temporal>(
         &self,
         conn: &mut PgConnection,
@@ -390,6 +400,7 @@ impl EventStore {
         last_sequence: usize,
         events: &[<A as Aggregate>::Event],
         metadata: &serde_json::Value,
+        departments: &[String],
         snapshot: Option<(A, usize)>,
     ) -> Result<(Cursor, DateTime<Utc>), StoreError> {
         let mut sequences = Vec::with_capacity(events.len());
@@ -402,12 +413,20 @@ impl EventStore {
             versions.push(event.event_version());
             payloads.push(serde_json::to_value(event)?);
         }
+        // One statement: the events, and for each the departments it concerns (same
+        // transaction, same place in the global order).
         let rows = sqlx::query(
-            "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
-             SELECT $1, $2, u.s, u.t, u.v, u.p, $7 \
-             FROM UNNEST($3::bigint[], $4::text[], $5::text[], $6::jsonb[]) WITH ORDINALITY AS u(s, t, v, p, n) \
-             ORDER BY u.n \
-             RETURNING transaction_id::text AS txid, position, effective_at",
+            "WITH appended AS ( \
+               INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
+               SELECT $1, $2, u.s, u.t, u.v, u.p, $7 \
+               FROM UNNEST($3::bigint[], $4::text[], $5::text[], $6::jsonb[]) WITH ORDINALITY AS u(s, t, v, p, n) \
+               ORDER BY u.n \
+               RETURNING transaction_id, position, effective_at), \
+             concerned AS ( \
+               INSERT INTO event_departments (department_id, transaction_id, position) \
+               SELECT d.id, a.transaction_id, a.position \
+               FROM appended a CROSS JOIN UNNEST($8::text[]) AS d(id)) \
+             SELECT transaction_id::text AS txid, position, effective_at FROM appended",
         )
         .bind(A::TYPE)
         .bind(aggregate_id)
@@ -416,6 +435,7 @@ impl EventStore {
         .bind(&versions)
         .bind(&payloads)
         .bind(metadata)
+        .bind(departments)
         .fetch_all(&mut *conn)
         .await?;
         let mut last = Cursor::START;
@@ -452,4 +472,16 @@ impl EventStore {
         }
         Ok((last, effective))
     }
+}
+
+/// The departments a state's events concern, as stored: credit codes, each once.
+fn concerned<A: Concerns>(state: &A) -> Vec<String> {
+    let mut departments: Vec<String> = state
+        .departments()
+        .into_iter()
+        .map(|d| d.as_str().to_owned())
+        .collect();
+    departments.sort();
+    departments.dedup();
+    departments
 }

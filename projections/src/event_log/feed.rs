@@ -12,36 +12,27 @@ use crate::projector::EVENTS_CHANNEL;
 use crate::StoreError;
 
 /// Which events a feed reader wants. `None` means no restriction; an empty list matches
-/// nothing.
+/// nothing. The filter is applied by the database ([`read_feed`]): the departments an event
+/// concerns are stored beside it (`event_departments`, ADR 0010), not in [`StoredEvent`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FeedFilter {
     /// Aggregate types, e.g. `department`.
     pub aggregate_types: Option<Vec<String>>,
     /// Event types, e.g. `TaskDefined`.
     pub event_types: Option<Vec<String>>,
-    /// Departments (credit codes) the events concern.
+    /// Departments (credit codes): events that concern any of them (a department's own
+    /// events, its performance records, the boundary matters it is a party to).
     pub departments: Option<Vec<String>>,
-}
-
-impl FeedFilter {
-    /// Whether an event passes the filter (the same test the SQL makes).
-    pub fn matches(&self, e: &StoredEvent) -> bool {
-        self.aggregate_types
-            .as_ref()
-            .is_none_or(|t| t.contains(&e.aggregate_type))
-            && self
-                .event_types
-                .as_ref()
-                .is_none_or(|t| t.contains(&e.event_type))
-            && self
-                .departments
-                .as_ref()
-                .is_none_or(|d| e.aggregate_type == "department" && d.contains(&e.aggregate_id))
-    }
 }
 
 /// Reads up to `limit` events of the global order after `after` that pass `filter`, only below
 /// the horizon of transactions that may still commit.
+///
+/// With departments, the events are found through `event_departments`, whose key
+/// `(department_id, transaction_id, position)` lists each department's events in global order:
+/// per department, an index scan from the cursor that stops after `limit` matching events; the
+/// departments' lists are then merged (an event concerning two of them once). A reader of one
+/// department never reads the rest of the log.
 pub async fn read_feed(
     conn: &mut PgConnection,
     after: Option<Cursor>,
@@ -49,16 +40,37 @@ pub async fn read_feed(
     filter: &FeedFilter,
 ) -> Result<Vec<StoredEvent>, StoreError> {
     let after = after.unwrap_or(Cursor::START);
-    let sql = format!(
-        "SELECT {SELECT_COLUMNS} FROM events \
-         WHERE (transaction_id, position) > ($1::text::xid8, $2) \
-           AND transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
-           AND ($4::text[] IS NULL OR aggregate_type = ANY($4)) \
-           AND ($5::text[] IS NULL OR event_type = ANY($5)) \
-           AND ($6::text[] IS NULL OR (aggregate_type = 'department' AND aggregate_id = ANY($6))) \
-         ORDER BY transaction_id, position \
-         LIMIT $3"
-    );
+    let sql = match filter.departments {
+        None => format!(
+            "SELECT {SELECT_COLUMNS} FROM events \
+             WHERE (transaction_id, position) > ($1::text::xid8, $2) \
+               AND transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
+               AND ($4::text[] IS NULL OR aggregate_type = ANY($4)) \
+               AND ($5::text[] IS NULL OR event_type = ANY($5)) \
+             ORDER BY transaction_id, position \
+             LIMIT $3"
+        ),
+        Some(_) => format!(
+            "SELECT {SELECT_COLUMNS} FROM events \
+             WHERE (transaction_id, position) IN ( \
+               SELECT DISTINCT found.transaction_id, found.position \
+               FROM (SELECT DISTINCT d FROM UNNEST($6::text[]) AS u(d)) AS dep \
+               CROSS JOIN LATERAL ( \
+                 SELECT c.transaction_id, c.position \
+                 FROM event_departments c \
+                 JOIN events e ON e.position = c.position \
+                 WHERE c.department_id = dep.d \
+                   AND (c.transaction_id, c.position) > ($1::text::xid8, $2) \
+                   AND c.transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
+                   AND ($4::text[] IS NULL OR e.aggregate_type = ANY($4)) \
+                   AND ($5::text[] IS NULL OR e.event_type = ANY($5)) \
+                 ORDER BY c.transaction_id, c.position \
+                 LIMIT $3) AS found \
+               ORDER BY found.transaction_id, found.position \
+               LIMIT $3) \
+             ORDER BY transaction_id, position"
+        ),
+    };
     let rows = sqlx::query(&sql)
         .bind(after.transaction_id().to_string())
         .bind(after.position())

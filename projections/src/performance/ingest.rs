@@ -4,11 +4,15 @@
 //! a resubmitted record id a duplicate that is never stored twice, whether it comes in the
 //! same batch, a later one, or a concurrent one (the second insert waits for the first and
 //! then does nothing). Corrections and voids go through the command executor.
+//!
+//! Each record stored is recorded as concerning its department (`event_departments`,
+//! DESIGN.md rule 8, ADR 0010), in the same transaction, for the rows actually inserted only.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use cqrs_es::Aggregate;
+use dutyledger_domain::concerns::Concerns;
 use dutyledger_domain::metadata::{self, CommandMetadata};
 use dutyledger_domain::performance::{
     validate, PerformanceCommand, PerformanceError, PerformanceEvent, PerformanceRecord,
@@ -35,6 +39,13 @@ pub const ORIGINALS_QUERY: &str = "SELECT e.aggregate_id, e.transaction_id::text
      FROM UNNEST($2::text[]) AS u(id) \
      JOIN events e ON e.aggregate_type = (SELECT $1::text) AND e.aggregate_id = u.id \
                     AND e.sequence = 1";
+
+/// Records the departments of the events this transaction inserted (`$1`: the departments,
+/// `$2`: the events' positions, pairwise). The events were written by this transaction, so
+/// their transaction id is its own.
+const CONCERNED_QUERY: &str =
+    "INSERT INTO event_departments (department_id, transaction_id, position) \
+     SELECT u.d, pg_current_xact_id(), u.p FROM UNNEST($1::text[], $2::bigint[]) AS u(d, p)";
 
 /// What became of one record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +101,8 @@ struct Row_ {
     stream: String,
     payload: String,
     metadata: String,
+    /// The departments the record concerns ([`Concerns`]).
+    departments: Vec<CreditCode>,
 }
 
 impl Ingestor {
@@ -142,6 +155,7 @@ impl Ingestor {
                 }
             };
             let stream = record.stream_id();
+            let departments = record.departments();
             let occurred = record.occurred_at;
             let record_id = Some(record.record_id.to_string());
             // A new stream accepts any checked record; one that exists already is a duplicate,
@@ -156,6 +170,7 @@ impl Ingestor {
                 stream,
                 payload: serde_json::to_string(&event)?,
                 metadata: serde_json::to_string(&meta_map)?,
+                departments,
             });
             row_of.push(Some(rows.len() - 1));
             outcomes.push(RecordOutcome {
@@ -199,8 +214,27 @@ impl Ingestor {
             .bind(&ids)
             .fetch_all(&mut *tx)
             .await?;
+            // The departments of the rows inserted now (not of duplicates): one statement.
+            // `streams` is sorted, so each inserted stream's row is found by a binary search.
+            let mut concerned: Vec<&str> = Vec::with_capacity(inserted.len());
+            let mut positions: Vec<i64> = Vec::with_capacity(inserted.len());
             for row in &inserted {
-                stored.insert(row.try_get("aggregate_id")?, cursor_and_time(row)?);
+                let stream: String = row.try_get("aggregate_id")?;
+                let found = cursor_and_time(row)?;
+                if let Ok(at) = streams.binary_search(&stream.as_str()) {
+                    for d in &rows[order[at]].departments {
+                        concerned.push(d.as_str());
+                        positions.push(found.0.position());
+                    }
+                }
+                stored.insert(stream, found);
+            }
+            if !concerned.is_empty() {
+                sqlx::query(CONCERNED_QUERY)
+                    .bind(&concerned)
+                    .bind(&positions)
+                    .execute(&mut *tx)
+                    .await?;
             }
         }
         // Everything not inserted now was there before (or came earlier in this batch).

@@ -545,6 +545,8 @@ fn classify(query: &str) -> &'static str {
     let q = query.trim_start();
     if q.starts_with("INSERT INTO events") {
         "INSERT events (UNNEST ... ON CONFLICT DO NOTHING RETURNING)"
+    } else if q.starts_with("INSERT INTO event_departments") {
+        "INSERT event_departments (UNNEST)"
     } else if q.starts_with("SELECT aggregate_id, transaction_id")
         || q.starts_with("SELECT e.aggregate_id, e.transaction_id")
     {
