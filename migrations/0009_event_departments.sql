@@ -25,7 +25,7 @@ COMMENT ON TABLE event_departments IS 'The departments each event concerns (writ
 -- for the events stored before this migration; running
 --   INSERT INTO event_departments SELECT * FROM event_departments_derived() ON CONFLICT DO NOTHING
 -- again fills in events appended meanwhile by a process of the previous version (a rolling
--- upgrade), and `tests/feed.rs` checks it agrees with what the application writes.
+-- upgrade), and `tests/api/feed.rs` checks it agrees with what the application writes.
 CREATE FUNCTION event_departments_derived()
     RETURNS TABLE (department_id text, transaction_id xid8, "position" bigint)
     LANGUAGE sql

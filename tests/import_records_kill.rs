@@ -9,6 +9,7 @@
 //! process of its own that the test can kill. (Cargo builds the `dutyledger` binary only for the
 //! api package's own tests, so this crate cannot start `target/debug/dutyledger` reliably.)
 
+#[path = "api/records_fixture.rs"]
 mod records_fixture;
 
 use std::collections::{BTreeSet, HashMap};

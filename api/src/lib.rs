@@ -2,13 +2,16 @@
 //! storage side.
 //!
 //! - [`cli`]: the `dutyledger` command line (serve, migrate, seed) and its typed settings.
-//! - [`app`]: the application state shared by every request: the pool, the command service
-//!   (execute a command, then wait until the read models show it).
+//! - [`service`]: the application layer, between every transport or loader and the event store:
+//!   one generic command path for every aggregate, the access policy (the only place that
+//!   decides access), the checks that span aggregates, transport-neutral errors.
+//! - [`app`]: the application state shared by every request: the pool, the command service,
+//!   the event notifier; the projections this build maintains.
 //! - [`http`]: the axum router (`/graphql`, GraphiQL, `/healthz`, `/readyz`) and the server
 //!   with graceful shutdown.
 //! - [`graphql`]: the schema, one module per area, and the mapping of errors to
 //!   `extensions.code`.
-//! - [`auth`]: bearer tokens, roles, and the access policy.
+//! - [`auth`]: bearer tokens and roles (who is asking).
 //! - [`context`]: who is asking (actor) and the request id, carried into every event.
 //! - [`ws`]: GraphQL over WebSocket (`graphql-transport-ws`) at `/graphql/ws`.
 //! - [`import`]: importing lists kept in spreadsheets (power lists from XLSX and CSV) and
@@ -23,4 +26,5 @@ pub mod graphql;
 pub mod http;
 pub mod import;
 pub mod seed;
+pub mod service;
 pub mod ws;

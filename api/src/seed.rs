@@ -12,9 +12,9 @@
 //! run finds them all stored).
 
 use dutyledger_domain::boundary::{
-    BoundaryCommand, MatterKind, Mechanism, Party, PartyRole, Role, Ruling, Stage,
+    BoundaryCommand, BoundaryMatter, MatterKind, Mechanism, Party, PartyRole, Role, Ruling, Stage,
 };
-use dutyledger_domain::department::{DepartmentCommand, RiskFlags, TaskDetails};
+use dutyledger_domain::department::{Department, DepartmentCommand, RiskFlags, TaskDetails};
 use dutyledger_domain::power::{PowerCode, PowerItemDetails, PowerKind};
 use dutyledger_domain::values::{
     BodyKind, CreditCode, DayKind, DepartmentLevel, DivisionCode, EntityId, Headcount, Name, Text,
@@ -26,7 +26,7 @@ use dutyledger_domain::performance::RawRecord;
 use crate::app::{AppState, When};
 use crate::auth::Actor;
 use crate::context::RequestContext;
-use crate::graphql::error::ApiError;
+use crate::service::AppError;
 
 /// Linyi's division code.
 pub const LINYI: &str = "371300000000";
@@ -625,7 +625,7 @@ impl Lcg {
 /// The demo performance records of one department: for every post holding a task, 0 to 4
 /// records a month from [`IN_FORCE_SINCE`] to [`RECORDS_UNTIL`], in Linyi's townships, with
 /// the days taken (against the task's time limit) or an on-time flag.
-pub fn records(d: &SeedDepartment) -> Result<Vec<RawRecord>, ApiError> {
+pub fn records(d: &SeedDepartment) -> Result<Vec<RawRecord>, AppError> {
     let code = d.credit_code().map_err(bad)?;
     let mut rng = Lcg(d.org_body.parse::<u64>().unwrap_or(7));
     let mut out = Vec::new();
@@ -681,16 +681,16 @@ pub fn records(d: &SeedDepartment) -> Result<Vec<RawRecord>, ApiError> {
     Ok(out)
 }
 
-fn id(s: &str) -> Result<EntityId, ApiError> {
-    EntityId::parse(s).map_err(|e| ApiError::bad_input("seed id", e))
+fn id(s: &str) -> Result<EntityId, AppError> {
+    EntityId::parse(s).map_err(|e| AppError::bad_input("seed id", e))
 }
 
-fn bad(e: ValueError) -> ApiError {
-    ApiError::bad_input("seed", e)
+fn bad(e: ValueError) -> AppError {
+    AppError::bad_input("seed", e)
 }
 
 /// The commands that build one department, in order.
-pub fn commands(d: &SeedDepartment) -> Result<Vec<DepartmentCommand>, ApiError> {
+pub fn commands(d: &SeedDepartment) -> Result<Vec<DepartmentCommand>, AppError> {
     use DepartmentCommand as C;
     let code = d.credit_code().map_err(bad)?;
     let mut out = vec![
@@ -812,10 +812,10 @@ pub fn commands(d: &SeedDepartment) -> Result<Vec<DepartmentCommand>, ApiError> 
 /// by stage (agriculture until edible farm products enter a wholesale or retail market or a
 /// processing firm, market supervision after), and a matter between two sections of the market
 /// supervision bureau that has no ruling yet.
-pub fn boundary_commands() -> Result<Vec<(EntityId, BoundaryCommand)>, ApiError> {
+pub fn boundary_commands() -> Result<Vec<(EntityId, BoundaryCommand)>, AppError> {
     let nyj = AGRICULTURE.credit_code().map_err(bad)?;
     let scj = MARKET_SUPERVISION.credit_code().map_err(bad)?;
-    let role = |party: &str, role: Role, duty: &str| -> Result<PartyRole, ApiError> {
+    let role = |party: &str, role: Role, duty: &str| -> Result<PartyRole, AppError> {
         Ok(PartyRole {
             party_id: id(party)?,
             role,
@@ -881,11 +881,11 @@ pub fn boundary_commands() -> Result<Vec<(EntityId, BoundaryCommand)>, ApiError>
 
 /// Loads the demo data. Commands refused only because their entity exists already are
 /// skipped, so a second run appends nothing.
-pub async fn seed(state: &AppState) -> Result<SeedReport, ApiError> {
+pub async fn seed(state: &AppState) -> Result<SeedReport, AppError> {
     let ctx = RequestContext::new(Actor::system("seed"));
     let mut report = SeedReport::default();
     let since = chrono::DateTime::parse_from_rfc3339(IN_FORCE_SINCE)
-        .map_err(|e| ApiError::bad_input("seed", e))?
+        .map_err(|e| AppError::bad_input("seed", e))?
         .with_timezone(&chrono::Utc);
     let when = || When {
         reason: None,
@@ -897,11 +897,11 @@ pub async fn seed(state: &AppState) -> Result<SeedReport, ApiError> {
             report.commands += 1;
             match state
                 .commands
-                .department(&ctx, &code, command.clone(), when())
+                .execute::<Department>(&ctx, code.as_str(), command.clone(), when())
                 .await
             {
                 Ok(outcome) => report.events += outcome.events,
-                Err(ApiError::Conflict { rule, .. }) if already_exists(rule) => {}
+                Err(e) if e.already_done() => {}
                 Err(e) => return Err(e),
             }
         }
@@ -910,11 +910,11 @@ pub async fn seed(state: &AppState) -> Result<SeedReport, ApiError> {
         report.commands += 1;
         match state
             .commands
-            .boundary(&ctx, &matter, command, when())
+            .execute::<BoundaryMatter>(&ctx, matter.as_str(), command, when())
             .await
         {
             Ok(outcome) => report.events += outcome.events,
-            Err(ApiError::Conflict { rule, .. }) if already_exists(rule) => {}
+            Err(e) if e.already_done() => {}
             Err(e) => return Err(e),
         }
     }
@@ -926,19 +926,10 @@ pub async fn seed(state: &AppState) -> Result<SeedReport, ApiError> {
                 .collect();
             let (outcome, _) = state.commands.records(&ctx, batch).await?;
             if let Some(rejected) = outcome.outcomes.iter().find_map(|o| o.rejection.as_ref()) {
-                return Err(ApiError::bad_input("seed record", rejected));
+                return Err(AppError::bad_input("seed record", rejected));
             }
             report.records += outcome.stored;
         }
     }
     Ok(report)
-}
-
-fn already_exists(rule: &str) -> bool {
-    rule.ends_with("_ALREADY_EXISTS")
-        || rule == "DEPARTMENT_ALREADY_ESTABLISHED"
-        || rule == "TASK_ALREADY_ASSIGNED"
-        || rule == "TASK_ALREADY_LINKED"
-        || rule == "MATTER_ALREADY_REGISTERED"
-        || rule == "MATTER_ALREADY_RULED"
 }

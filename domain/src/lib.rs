@@ -14,6 +14,8 @@
 //! - [`performance`]: performance records (履职数据): parsing, the rules against the structure in
 //!   force on the day, and the record stream (recorded, corrected, voided).
 //! - [`power`]: the power list's value types (kinds with their codes, time-limit rules).
+//! - [`refusal`]: what every refused command has in common (class, rule, the later fact it
+//!   would break), implemented by each aggregate's error.
 //! - [`timeline`]: valid time: folding in `(effective_at, sequence)` order and deciding a
 //!   command at a point in history.
 
@@ -23,5 +25,6 @@ pub mod department;
 pub mod metadata;
 pub mod performance;
 pub mod power;
+pub mod refusal;
 pub mod timeline;
 pub mod values;

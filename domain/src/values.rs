@@ -42,6 +42,19 @@ pub enum ValueError {
     },
 }
 
+impl ValueError {
+    /// The rule broken, as a stable code clients match on (`extensions.rule`).
+    pub fn rule(&self) -> &'static str {
+        match self {
+            ValueError::InvalidCreditCode(..) => "INVALID_CREDIT_CODE",
+            ValueError::InvalidDivisionCode(..) => "INVALID_DIVISION_CODE",
+            ValueError::InvalidId(_) => "INVALID_ID",
+            ValueError::InvalidText { .. } => "INVALID_TEXT",
+            ValueError::OutOfRange { .. } => "OUT_OF_RANGE",
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Unified social credit code (统一社会信用代码, GB 32100-2015)
 // ---------------------------------------------------------------------------------------------
@@ -62,6 +75,25 @@ fn credit_value(c: u8) -> Option<u32> {
         .map(|p| p as u32)
 }
 
+/// The GB 11714 check character of an organisation code's 8-character body (digits, or upper
+/// case letters valued A = 10 ... Z = 35): `11 - sum % 11`, written `X` for 10 and `0` for 11.
+fn org_check_char(body: &[u8]) -> Option<u8> {
+    let mut sum = 0u32;
+    for (&c, w) in body.iter().zip(ORG_WEIGHTS) {
+        let value = match c {
+            b'0'..=b'9' => u32::from(c - b'0'),
+            b'A'..=b'Z' => u32::from(c - b'A') + 10,
+            _ => return None,
+        };
+        sum += value * w;
+    }
+    Some(match 11 - sum % 11 {
+        10 => b'X',
+        11 => b'0',
+        d => b'0' + d as u8,
+    })
+}
+
 /// The check character (position 18) of the first 17 characters of a credit code.
 fn credit_check_char(first17: &[u8]) -> Option<u8> {
     let mut sum = 0u32;
@@ -80,7 +112,8 @@ fn credit_check_char(first17: &[u8]) -> Option<u8> {
 pub struct CreditCode(String);
 
 impl CreditCode {
-    /// Parses a code, checking length, alphabet, the division digits and the check character.
+    /// Parses a code, checking length, alphabet, the division digits, the embedded organisation
+    /// code's check character (the 17th, GB 11714) and the code's own (the 18th, GB 32100).
     pub fn parse(input: &str) -> Result<Self, ValueError> {
         let err = |why| ValueError::InvalidCreditCode(input.chars().take(40).collect(), why);
         let bytes = input.as_bytes();
@@ -98,6 +131,11 @@ impl CreditCode {
         if !bytes[2..8].iter().all(u8::is_ascii_digit) {
             return Err(err(
                 "characters 3 to 8 must be the digits of a division code",
+            ));
+        }
+        if org_check_char(&bytes[8..16]) != Some(bytes[16]) {
+            return Err(err(
+                "the organisation code's check character (the 17th, GB 11714) does not match",
             ));
         }
         if credit_check_char(&bytes[..17]) != Some(bytes[17]) {
@@ -125,16 +163,9 @@ impl CreditCode {
         if org_body.len() != 8 || !org_body.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad("the organisation code body must be 8 digits"));
         }
-        let sum: u32 = org_body
-            .bytes()
-            .zip(ORG_WEIGHTS)
-            .map(|(b, w)| u32::from(b - b'0') * w)
-            .sum();
-        let org_check = match 11 - sum % 11 {
-            10 => 'X',
-            11 => '0',
-            d => char::from(b'0' + d as u8),
-        };
+        let org_check = org_check_char(org_body.as_bytes())
+            .map(char::from)
+            .ok_or_else(|| bad("the organisation code body must be 8 digits"))?;
         let first17 = format!("{authority}{kind}{division}{org_body}{org_check}");
         let check = credit_check_char(first17.as_bytes())
             .ok_or_else(|| bad("authority and kind must be in the GB 32100 alphabet"))?;
@@ -595,6 +626,64 @@ mod tests {
                 }
                 let changed = format!("{}{}", &code[..17], char::from(c));
                 assert!(CreditCode::parse(&changed).is_err(), "{changed}");
+            }
+        }
+    }
+
+    /// Codes of government organs: two of Neijiang (四川内江) and the market supervision bureau
+    /// of the demo data.
+    const REAL_CODES: [&str; 3] = [
+        "11511301008778183N",
+        "115113010833722043",
+        "11371300004350120P",
+    ];
+
+    /// A code with its 18th character recomputed after `first17` was changed.
+    fn with_check(first17: &str) -> String {
+        let check = credit_check_char(first17.as_bytes()).expect("alphabet");
+        format!("{first17}{}", char::from(check))
+    }
+
+    #[test]
+    fn credit_code_accepts_real_codes() {
+        for code in REAL_CODES {
+            assert!(CreditCode::parse(code).is_ok(), "{code}");
+        }
+    }
+
+    #[test]
+    fn credit_code_with_a_wrong_organisation_check_is_refused_even_with_a_matching_18th() {
+        // The example: a correct 18th character over a wrong 17th.
+        let wrong = with_check("11371300007029344");
+        assert_eq!(wrong, "113713000070293446");
+        assert_eq!(
+            CreditCode::parse(&wrong).map_err(|e| e.rule()),
+            Err("INVALID_CREDIT_CODE")
+        );
+        for code in REAL_CODES {
+            for c in CREDIT_ALPHABET.iter().copied() {
+                if c == code.as_bytes()[16] {
+                    continue;
+                }
+                let changed = with_check(&format!("{}{}", &code[..16], char::from(c)));
+                assert!(CreditCode::parse(&changed).is_err(), "{changed}");
+            }
+        }
+    }
+
+    #[test]
+    fn credit_code_refuses_every_single_character_change() {
+        for code in REAL_CODES {
+            for i in 0..18 {
+                for c in CREDIT_ALPHABET.iter().copied().chain(*b"IOSVZ") {
+                    if c == code.as_bytes()[i] {
+                        continue;
+                    }
+                    let mut changed = code.as_bytes().to_vec();
+                    changed[i] = c;
+                    let changed = String::from_utf8(changed).expect("ascii");
+                    assert!(CreditCode::parse(&changed).is_err(), "{changed}");
+                }
             }
         }
     }

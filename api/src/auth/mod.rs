@@ -2,14 +2,14 @@
 //!
 //! - [`token`]: bearer tokens (JWT: HS256 with a shared secret, or RS256 / EdDSA with a public
 //!   key), verified into an [`Actor`]; issuing tokens for operators.
-//! - [`policy`]: the one place that decides whether an actor may read or write something.
+//! - who may do what is decided by the access policy of the application layer,
+//!   [`crate::service::policy`].
 //!
 //! Roles: `supervisor` (the establishment office: writes structure, lists, rulings,
 //! supervision; reads everything), `clerk` (bound to one department: records its performance,
 //! answers its rectification orders, reads its own department), `reviewer` (reads everything,
 //! writes nothing), `integrator` (reads the event feed, optionally limited to departments).
 
-pub mod policy;
 pub mod token;
 
 use std::fmt;

@@ -6,12 +6,11 @@ use chrono::{DateTime, Utc};
 use dutyledger_domain::values::{CreditCode, EntityId};
 use dutyledger_projections::duty_list::{self, EntityChange, HistoryFilter, Kind};
 
-use crate::app::AppState;
-use crate::auth::policy::{authorize, Access};
-use crate::context::RequestContext;
-use crate::graphql::error::{parse_field, ApiError};
 use crate::graphql::event::Event;
+use crate::graphql::kit::request;
 use crate::graphql::time::AsOfInput;
+use crate::service::policy::{authorize, Access};
+use crate::service::{parse_field, AppError};
 
 /// Largest page of a history.
 pub const MAX_PAGE: i32 = 500;
@@ -133,22 +132,22 @@ fn history_cursor(sequence: i64) -> String {
     format!("s{sequence}")
 }
 
-fn parse_history_cursor(cursor: &str) -> Result<i64, ApiError> {
+fn parse_history_cursor(cursor: &str) -> Result<i64, AppError> {
     cursor
         .strip_prefix('s')
         .and_then(|n| n.parse::<i64>().ok())
         .filter(|n| *n >= 0)
-        .ok_or_else(|| ApiError::bad_input("after", "not a cursor of this history"))
+        .ok_or_else(|| AppError::bad_input("after", "not a cursor of this history"))
 }
 
 fn check_range(
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
     field: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     if let (Some(f), Some(t)) = (from, to) {
         if f > t {
-            return Err(ApiError::BadInput {
+            return Err(AppError::BadInput {
                 message: format!("{field}: from ({f}) is after to ({t})"),
                 field: Some(field.to_owned()),
                 rule: Some("FROM_AFTER_TO"),
@@ -182,14 +181,13 @@ impl AuditQuery {
         #[graphql(desc = "Page size, 1 to 500 (default 50).")] first: Option<i32>,
         #[graphql(desc = "Continue after this cursor.")] after: Option<String>,
     ) -> async_graphql::Result<HistoryConnection> {
-        let app = ctx.data::<AppState>()?;
-        let rc = ctx.data::<RequestContext>()?;
+        let (app, rc) = request(ctx)?;
         let department = parse_field("departmentId", CreditCode::parse(&department_id))?;
         authorize(&rc.actor, Access::ReadDepartment(&department))?;
         let first = first.unwrap_or(50);
         if !(1..=MAX_PAGE).contains(&first) {
             return Err(
-                ApiError::bad_input("first", format!("must be between 1 and {MAX_PAGE}")).into(),
+                AppError::bad_input("first", format!("must be between 1 and {MAX_PAGE}")).into(),
             );
         }
         check_range(recorded_from, recorded_to, "recordedFrom/recordedTo")?;
@@ -202,10 +200,10 @@ impl AuditQuery {
             }) => None,
             Some(EntityRef { kind, id }) => {
                 let id =
-                    id.ok_or_else(|| ApiError::bad_input("entity.id", "required for this kind"))?;
+                    id.ok_or_else(|| AppError::bad_input("entity.id", "required for this kind"))?;
                 if matches!(kind, EntityKind::Assignment | EntityKind::PowerLink) {
                     let (t, p) = id.split_once('/').ok_or_else(|| {
-                        ApiError::bad_input("entity.id", "this kind's id is two ids joined by /")
+                        AppError::bad_input("entity.id", "this kind's id is two ids joined by /")
                     })?;
                     parse_field("entity.id", EntityId::parse(t))?;
                     parse_field("entity.id", EntityId::parse(p))?;
@@ -235,7 +233,7 @@ impl AuditQuery {
             i64::from(first),
         )
         .await
-        .map_err(|e| ApiError::from_store(e, &rc.request_id))?;
+        .map_err(|e| AppError::from_store(e, &rc.request_id))?;
         let edges: Vec<EventEdge> = page
             .events
             .into_iter()
@@ -266,8 +264,7 @@ impl AuditQuery {
             DateTime<Utc>,
         >,
     ) -> async_graphql::Result<Vec<Difference>> {
-        let app = ctx.data::<AppState>()?;
-        let rc = ctx.data::<RequestContext>()?;
+        let (app, rc) = request(ctx)?;
         let department = parse_field("departmentId", CreditCode::parse(&department_id))?;
         authorize(&rc.actor, Access::ReadDepartment(&department))?;
         check_range(Some(from), Some(to), "from/to")?;
@@ -276,7 +273,7 @@ impl AuditQuery {
             known_at,
         }))
         .map_err(|e| match e {
-            ApiError::BadInput { message, rule, .. } => ApiError::BadInput {
+            AppError::BadInput { message, rule, .. } => AppError::BadInput {
                 message: message.replace("asOf.knownAt", "knownAt"),
                 field: Some("knownAt".into()),
                 rule,
@@ -285,7 +282,7 @@ impl AuditQuery {
         })?;
         let changes = duty_list::changes(&app.pool, department.as_str(), from, to, as_of.known_at)
             .await
-            .map_err(|e| ApiError::from_store(e, &rc.request_id))?;
+            .map_err(|e| AppError::from_store(e, &rc.request_id))?;
         Ok(changes.into_iter().map(Difference).collect())
     }
 }

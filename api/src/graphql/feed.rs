@@ -14,12 +14,11 @@ use futures::Stream;
 use sqlx::PgPool;
 use tokio::sync::watch;
 
-use crate::app::AppState;
-use crate::auth::policy::{authorize, department_scope, Access, Scope};
 use crate::auth::Actor;
-use crate::context::RequestContext;
-use crate::graphql::error::{parse_field, ApiError};
 use crate::graphql::event::Event;
+use crate::graphql::kit::request;
+use crate::service::policy::{authorize, narrow_departments, Access};
+use crate::service::{parse_field, AppError};
 
 /// Largest page of `events`.
 pub const MAX_PAGE: i32 = 1000;
@@ -51,27 +50,27 @@ fn merge(one: Option<String>, many: Option<Vec<String>>) -> Option<Vec<String>> 
     }
 }
 
-fn check_names(field: &str, names: &Option<Vec<String>>) -> Result<(), ApiError> {
+fn check_names(field: &str, names: &Option<Vec<String>>) -> Result<(), AppError> {
     for name in names.iter().flatten() {
         let ok = !name.is_empty()
             && name.len() <= 64
             && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
         if !ok {
-            return Err(ApiError::bad_input(
+            return Err(AppError::bad_input(
                 field,
                 format!("{name:?} is not a type name"),
             ));
         }
     }
     if names.as_ref().is_some_and(|n| n.len() > 100) {
-        return Err(ApiError::bad_input(field, "at most 100 names"));
+        return Err(AppError::bad_input(field, "at most 100 names"));
     }
     Ok(())
 }
 
 impl EventFilter {
     /// The storage filter, checked, and restricted to what the actor may read.
-    pub fn resolve(self, actor: &Actor) -> Result<FeedFilter, ApiError> {
+    pub fn resolve(self, actor: &Actor) -> Result<FeedFilter, AppError> {
         authorize(actor, Access::ReadFeed)?;
         let aggregate_types = merge(self.aggregate_type, self.aggregate_types);
         let event_types = merge(self.event_type, self.event_types);
@@ -86,7 +85,7 @@ impl EventFilter {
             None => None,
             Some(list) => {
                 if list.len() > 100 {
-                    return Err(ApiError::bad_input(
+                    return Err(AppError::bad_input(
                         "filter.departmentIds",
                         "at most 100 departments",
                     ));
@@ -101,22 +100,7 @@ impl EventFilter {
                 )
             }
         };
-        let departments = match (department_scope(actor), departments) {
-            (Scope::All, d) => d,
-            (Scope::Only(allowed), None) => Some(allowed.into_iter().map(String::from).collect()),
-            (Scope::Only(allowed), Some(asked)) => {
-                if let Some(d) = asked
-                    .iter()
-                    .find(|d| !allowed.iter().any(|a| a.as_str() == d.as_str()))
-                {
-                    return Err(ApiError::Forbidden(format!(
-                        "{} may not read the feed of department {d}",
-                        actor.role
-                    )));
-                }
-                Some(asked)
-            }
-        };
+        let departments = narrow_departments(actor, departments, "the feed")?;
         Ok(FeedFilter {
             aggregate_types,
             event_types,
@@ -125,11 +109,11 @@ impl EventFilter {
     }
 }
 
-fn parse_cursor(after: Option<&str>) -> Result<Option<Cursor>, ApiError> {
+fn parse_cursor(after: Option<&str>) -> Result<Option<Cursor>, AppError> {
     after
         .map(|a| {
             a.parse::<Cursor>()
-                .map_err(|_| ApiError::bad_input("after", "not a cursor issued by this feed"))
+                .map_err(|_| AppError::bad_input("after", "not a cursor issued by this feed"))
         })
         .transpose()
 }
@@ -179,13 +163,12 @@ impl FeedQuery {
         #[graphql(desc = "Page size, 1 to 1000 (default 100).")] first: Option<i32>,
         #[graphql(desc = "Which events.")] filter: Option<EventFilter>,
     ) -> async_graphql::Result<EventConnection> {
-        let app = ctx.data::<AppState>()?;
-        let rc = ctx.data::<RequestContext>()?;
+        let (app, rc) = request(ctx)?;
         let filter = filter.unwrap_or_default().resolve(&rc.actor)?;
         let first = first.unwrap_or(100);
         if !(1..=MAX_PAGE).contains(&first) {
             return Err(
-                ApiError::bad_input("first", format!("must be between 1 and {MAX_PAGE}")).into(),
+                AppError::bad_input("first", format!("must be between 1 and {MAX_PAGE}")).into(),
             );
         }
         let cursor = parse_cursor(after.as_deref())?;
@@ -193,10 +176,10 @@ impl FeedQuery {
             .pool
             .acquire()
             .await
-            .map_err(|e| ApiError::internal(&e, &rc.request_id))?;
+            .map_err(|e| AppError::internal(&e, &rc.request_id))?;
         let mut events = read_feed(&mut conn, cursor, i64::from(first) + 1, &filter)
             .await
-            .map_err(|e| ApiError::from_store(e, &rc.request_id))?;
+            .map_err(|e| AppError::from_store(e, &rc.request_id))?;
         let has_next_page = events.len() > first as usize;
         events.truncate(first as usize);
         let edges: Vec<FeedEdge> = events
@@ -260,7 +243,7 @@ fn follow(state: Follow) -> impl Stream<Item = async_graphql::Result<Event>> {
                 }
                 Err(e) => {
                     s.failed = true;
-                    let err: async_graphql::Error = ApiError::from_store(e, &s.request_id).into();
+                    let err: async_graphql::Error = AppError::from_store(e, &s.request_id).into();
                     return Some((Err(err), s));
                 }
             }
@@ -283,8 +266,7 @@ impl FeedSubscription {
         #[graphql(desc = "Replay after this cursor.")] after: Option<String>,
         #[graphql(desc = "Which events.")] filter: Option<EventFilter>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Event>>> {
-        let app = ctx.data::<AppState>()?;
-        let rc = ctx.data::<RequestContext>()?;
+        let (app, rc) = request(ctx)?;
         let filter = filter.unwrap_or_default().resolve(&rc.actor)?;
         let cursor = parse_cursor(after.as_deref())?;
         Ok(follow(Follow {

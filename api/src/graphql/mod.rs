@@ -6,8 +6,8 @@ pub mod boundary;
 pub mod error;
 pub mod event;
 pub mod feed;
+pub mod kit;
 pub mod performance;
-pub mod power;
 pub mod structure;
 pub mod time;
 
@@ -21,7 +21,7 @@ pub struct Query(
     structure::StructureQuery,
     audit::AuditQuery,
     feed::FeedQuery,
-    power::PowerQuery,
+    structure::PowerQuery,
     boundary::BoundaryQuery,
     performance::PerformanceQuery,
 );
@@ -30,7 +30,7 @@ pub struct Query(
 #[derive(MergedObject, Default, Debug)]
 pub struct Mutation(
     structure::StructureMutation,
-    power::PowerMutation,
+    structure::PowerMutation,
     boundary::BoundaryMutation,
     performance::PerformanceMutation,
 );

@@ -4,7 +4,7 @@ use async_graphql::InputObject;
 use chrono::{DateTime, Duration, Utc};
 use dutyledger_projections::duty_list::AsOf;
 
-use crate::graphql::error::ApiError;
+use crate::service::AppError;
 
 /// How far `knownAt` may lie ahead of the server's clock (clock skew between machines).
 const KNOWN_AT_SKEW: Duration = Duration::seconds(5);
@@ -22,12 +22,12 @@ pub struct AsOfInput {
 
 impl AsOfInput {
     /// The point, with defaults applied and checked.
-    pub fn resolve(input: Option<AsOfInput>) -> Result<AsOf, ApiError> {
+    pub fn resolve(input: Option<AsOfInput>) -> Result<AsOf, AppError> {
         let now = Utc::now();
         let input = input.unwrap_or_default();
         let known_at = input.known_at.unwrap_or(now);
         if known_at > now + KNOWN_AT_SKEW {
-            return Err(ApiError::BadInput {
+            return Err(AppError::BadInput {
                 message: "asOf.knownAt lies in the future: nothing is known about it yet".into(),
                 field: Some("asOf.knownAt".into()),
                 rule: Some("KNOWN_AT_IN_FUTURE"),

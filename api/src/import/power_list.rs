@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use dutyledger_domain::department::DepartmentCommand;
+use dutyledger_domain::department::{Department, DepartmentCommand};
 use dutyledger_domain::power::{PowerCode, PowerItemDetails, PowerKind};
 use dutyledger_domain::values::{
     CreditCode, DayKind, DepartmentLevel, EntityId, Name, Text, TimeLimit,
@@ -27,7 +27,7 @@ use super::table::{self, Row, TableError};
 use crate::app::{AppState, When};
 use crate::auth::Actor;
 use crate::context::RequestContext;
-use crate::graphql::error::ApiError;
+use crate::service::AppError;
 
 /// The columns understood.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -202,13 +202,8 @@ fn refused(code: &str, rule: Option<&str>, reason: impl Into<String>) -> Outcome
     }
 }
 
-fn from_api(e: &ApiError) -> Outcome {
-    let rule = match e {
-        ApiError::BadInput { rule, .. } | ApiError::NotFound { rule, .. } => *rule,
-        ApiError::Conflict { rule, .. } => Some(*rule),
-        _ => None,
-    };
-    refused(e.code(), rule, e.message())
+fn from_api(e: &AppError) -> Outcome {
+    refused(e.code().as_str(), e.rule(), e.message())
 }
 
 /// Parses a time limit as lists write it: `20个工作日`, `30日` (working days, as the
@@ -562,7 +557,11 @@ async fn import_row(
         reason: Some("权责清单导入".to_owned()),
         effective_at: None,
     };
-    report.outcome = match app.commands.department(ctx, &code, command, when).await {
+    report.outcome = match app
+        .commands
+        .execute::<Department>(ctx, code.as_str(), command, when)
+        .await
+    {
         Ok(o) if o.events == 0 => Outcome::Unchanged,
         Ok(_) if exists => Outcome::Amended,
         Ok(_) => Outcome::Stored,

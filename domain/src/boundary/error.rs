@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::department::ErrorClass;
+use crate::refusal::{ErrorClass, LaterFact, Refusal};
 use crate::values::EntityId;
 
 /// A refused boundary command. No event is written.
@@ -136,5 +136,38 @@ impl BoundaryError {
             DisputesOpen => "DISPUTES_OPEN",
             BreaksLaterHistory { .. } => "BREAKS_LATER_HISTORY",
         }
+    }
+}
+
+impl Refusal for BoundaryError {
+    fn class(&self) -> ErrorClass {
+        BoundaryError::class(self)
+    }
+
+    fn rule(&self) -> &'static str {
+        BoundaryError::rule(self)
+    }
+
+    fn breaks(&self) -> Option<LaterFact> {
+        match self {
+            BoundaryError::BreaksLaterHistory {
+                event_type,
+                effective_at,
+                cause,
+            } => Some(LaterFact {
+                event_type: event_type.clone(),
+                effective_at: *effective_at,
+                rule: cause.rule(),
+            }),
+            _ => None,
+        }
+    }
+
+    fn already_done(&self) -> bool {
+        use BoundaryError::*;
+        matches!(
+            self,
+            MatterAlreadyRegistered | MatterAlreadyRuled | DisputeAlreadyExists(_)
+        )
     }
 }

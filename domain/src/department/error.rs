@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
+pub use crate::refusal::ErrorClass;
+use crate::refusal::{LaterFact, Refusal};
 use crate::values::{DivisionLevel, EntityId};
 
 /// A refused department command. No event is written when a command returns one of these.
@@ -143,17 +145,6 @@ pub enum DepartmentError {
     },
 }
 
-/// The broad class of a refusal, for mapping to API error codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorClass {
-    /// Something referred to does not exist.
-    NotFound,
-    /// The id is taken, or the current state does not allow the change.
-    Conflict,
-    /// The input is wrong whatever the state.
-    Invalid,
-}
-
 impl DepartmentError {
     /// The broad class of the refusal.
     pub fn class(&self) -> ErrorClass {
@@ -231,9 +222,33 @@ impl DepartmentError {
             UnitImplementsPowerItems(_) => "UNIT_IMPLEMENTS_POWER_ITEMS",
         }
     }
+}
 
-    /// Whether the refusal only says "this id exists already" (a retried create).
-    pub fn is_already_exists(&self) -> bool {
+impl Refusal for DepartmentError {
+    fn class(&self) -> ErrorClass {
+        DepartmentError::class(self)
+    }
+
+    fn rule(&self) -> &'static str {
+        DepartmentError::rule(self)
+    }
+
+    fn breaks(&self) -> Option<LaterFact> {
+        match self {
+            DepartmentError::BreaksLaterHistory {
+                event_type,
+                effective_at,
+                cause,
+            } => Some(LaterFact {
+                event_type: event_type.clone(),
+                effective_at: *effective_at,
+                rule: cause.rule(),
+            }),
+            _ => None,
+        }
+    }
+
+    fn already_done(&self) -> bool {
         use DepartmentError::*;
         matches!(
             self,

@@ -6,7 +6,7 @@ use cqrs_es::{Aggregate, DomainEvent};
 use serde::{Deserialize, Serialize};
 
 use super::record::WorkRecord;
-use crate::department::ErrorClass;
+use crate::refusal::{ErrorClass, Refusal};
 use crate::timeline::{Decide, Temporal, Timed};
 use crate::values::Text;
 
@@ -158,6 +158,20 @@ impl PerformanceError {
             Self::IdentityChanged => "RECORD_IDENTITY_CHANGED",
             Self::BreaksLaterHistory { .. } => "BREAKS_LATER_HISTORY",
         }
+    }
+}
+
+impl Refusal for PerformanceError {
+    fn class(&self) -> ErrorClass {
+        PerformanceError::class(self)
+    }
+
+    fn rule(&self) -> &'static str {
+        PerformanceError::rule(self)
+    }
+
+    fn already_done(&self) -> bool {
+        matches!(self, Self::AlreadyRecorded(_))
     }
 }
 

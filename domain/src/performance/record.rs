@@ -6,7 +6,7 @@ use std::fmt;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::department::ErrorClass;
+use crate::refusal::{ErrorClass, Refusal};
 use crate::values::{
     CreditCode, DepartmentLevel, DivisionCode, EntityId, Name, TimeLimit, ValueError,
 };
@@ -373,6 +373,16 @@ impl RecordRejection {
             DepartmentNotFound(_) | TaskNotFound(_) | PostNotFound(_) => ErrorClass::NotFound,
             _ => ErrorClass::Invalid,
         }
+    }
+}
+
+impl Refusal for RecordRejection {
+    fn class(&self) -> ErrorClass {
+        RecordRejection::class(self)
+    }
+
+    fn rule(&self) -> &'static str {
+        self.code()
     }
 }
 

@@ -33,7 +33,7 @@ pub const MAX_BATCH: usize = 5_000;
 /// whole stream type). The stream type is hidden from the planner (`(SELECT $1)`): statistics
 /// older than a bulk load say the type has no rows, and a plan built on that walks every record
 /// of the type (seen in ops/bench: a third of the writers' time); for a type it cannot see, the
-/// planner takes the primary key. `tests/plans.rs` holds it to that.
+/// planner takes the primary key. `tests/api/plans.rs` holds it to that.
 pub const ORIGINALS_QUERY: &str = "SELECT e.aggregate_id, e.transaction_id::text AS txid, \
      e.position, e.recorded_at \
      FROM UNNEST($2::text[]) AS u(id) \

@@ -32,7 +32,7 @@ pub const MAX_POINTS: usize = 5_000;
 /// The record events recorded from `$2` to `$3` (a `knownAt`'s own day up to it; `$1`: the
 /// stream type). The type is hidden from the planner (`(SELECT $1)`): statistics older than a
 /// bulk load say the type has no rows, and a plan built on that walks every record by type
-/// instead of the day's range of `recorded_at` (`tests/plans.rs`).
+/// instead of the day's range of `recorded_at` (`tests/api/plans.rs`).
 macro_rules! same_day_events {
     () => {
         "SELECT payload::text AS payload, event_type, event_version FROM events \

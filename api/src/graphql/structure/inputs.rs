@@ -1,82 +1,26 @@
 //! Input objects of the department mutations, and their parsing into domain commands.
 
 use async_graphql::{InputObject, ID};
-use chrono::{DateTime, Utc};
 use dutyledger_domain::department::{DepartmentCommand, RiskFlags, TaskDetails};
 use dutyledger_domain::values::{
     CreditCode, DivisionCode, EntityId, Headcount, Name, Text, TimeLimit,
 };
 
 use super::types::{BodyKind, DayKind, DepartmentLevel};
-use crate::app::When;
-use crate::graphql::error::{parse_field, ApiError};
+pub use crate::graphql::kit::CommandOptions;
+use crate::service::When;
+use crate::service::{parse_field, AppError};
 
-/// Options every command takes.
-#[derive(InputObject, Debug, Clone, Default)]
-pub struct CommandOptions {
-    /// Why the change is made; stored with the event (required by policy for corrections).
-    pub reason: Option<String>,
-    /// When the change takes effect in the world (valid time). Absent: when it is recorded.
-    /// In the past for a late or corrected record (checked against the state in force then,
-    /// and refused with `BREAKS_LATER_HISTORY` if a later recorded change would no longer be
-    /// valid); in the future for an amendment that takes effect later.
-    pub effective_at: Option<DateTime<Utc>>,
-}
-
-/// The earliest effective time accepted (the founding of the People's Republic).
-pub const EARLIEST_EFFECTIVE: &str = "1949-10-01T00:00:00Z";
-/// How far ahead an effective time may lie, in days.
-pub const MAX_DAYS_AHEAD: i64 = 20 * 366;
-
-impl CommandOptions {
-    /// The reason and effective time, checked.
-    pub fn when(&self) -> Result<When, ApiError> {
-        let effective_at = match self.effective_at {
-            None => None,
-            Some(at) => {
-                let earliest = DateTime::parse_from_rfc3339(EARLIEST_EFFECTIVE)
-                    .map(|d| d.with_timezone(&Utc))
-                    .unwrap_or(DateTime::<Utc>::MIN_UTC);
-                if at < earliest || at > Utc::now() + chrono::Duration::days(MAX_DAYS_AHEAD) {
-                    return Err(ApiError::bad_input(
-                        "effectiveAt",
-                        format!("must lie between {EARLIEST_EFFECTIVE} and 20 years from now"),
-                    ));
-                }
-                Some(at)
-            }
-        };
-        Ok(When {
-            reason: self.reason()?,
-            effective_at,
-        })
-    }
-
-    /// The reason, checked (at most 2,000 characters, no control characters).
-    pub fn reason(&self) -> Result<Option<String>, ApiError> {
-        match &self.reason {
-            None => Ok(None),
-            Some(r) => parse_field("reason", Text::parse_field("reason", r)).and_then(|t| {
-                if t.as_str().chars().count() > 2000 {
-                    Err(ApiError::bad_input("reason", "at most 2000 characters"))
-                } else {
-                    Ok(Some(String::from(t)))
-                }
-            }),
-        }
-    }
-}
-
-pub(super) fn department_id(id: &ID) -> Result<CreditCode, ApiError> {
+pub(super) fn department_id(id: &ID) -> Result<CreditCode, AppError> {
     parse_field("departmentId", CreditCode::parse(id))
 }
 
-pub(crate) fn entity(field: &str, id: &ID) -> Result<EntityId, ApiError> {
+pub(crate) fn entity(field: &str, id: &ID) -> Result<EntityId, AppError> {
     parse_field(field, EntityId::parse(id))
 }
 
 /// An id supplied by the client, or a fresh one.
-pub(crate) fn entity_or_new(field: &str, id: &Option<ID>) -> Result<EntityId, ApiError> {
+pub(crate) fn entity_or_new(field: &str, id: &Option<ID>) -> Result<EntityId, AppError> {
     match id {
         Some(id) => entity(field, id),
         None => parse_field(
@@ -86,18 +30,18 @@ pub(crate) fn entity_or_new(field: &str, id: &Option<ID>) -> Result<EntityId, Ap
     }
 }
 
-pub(crate) fn name(field: &'static str, value: &str) -> Result<Name, ApiError> {
+pub(crate) fn name(field: &'static str, value: &str) -> Result<Name, AppError> {
     parse_field(field, Name::parse_field(field, value))
 }
 
-pub(crate) fn text(field: &'static str, value: &str) -> Result<Text, ApiError> {
+pub(crate) fn text(field: &'static str, value: &str) -> Result<Text, AppError> {
     parse_field(field, Text::parse_field(field, value))
 }
 
 pub(crate) fn opt_text(
     field: &'static str,
     value: &Option<String>,
-) -> Result<Option<Text>, ApiError> {
+) -> Result<Option<Text>, AppError> {
     value.as_deref().map(|v| text(field, v)).transpose()
 }
 
@@ -122,7 +66,7 @@ pub struct EstablishDepartmentInput {
 }
 
 impl EstablishDepartmentInput {
-    pub(super) fn parse(&self) -> Result<(CreditCode, DepartmentCommand), ApiError> {
+    pub(super) fn parse(&self) -> Result<(CreditCode, DepartmentCommand), AppError> {
         let id = parse_field("id", CreditCode::parse(&self.id))?;
         Ok((
             id.clone(),
@@ -319,7 +263,7 @@ pub struct TaskDetailsInput {
 }
 
 impl TaskDetailsInput {
-    fn parse(&self) -> Result<TaskDetails, ApiError> {
+    fn parse(&self) -> Result<TaskDetails, AppError> {
         Ok(TaskDetails {
             name: name("name", &self.name)?,
             scope: opt_text("scope", &self.scope)?,
@@ -470,7 +414,7 @@ pub(crate) fn parsed(
     options: &CommandOptions,
     entity: Option<EntityId>,
     command: DepartmentCommand,
-) -> Result<Parsed, ApiError> {
+) -> Result<Parsed, AppError> {
     Ok(Parsed {
         department: department_id(department)?,
         command,
@@ -480,7 +424,7 @@ pub(crate) fn parsed(
 }
 
 impl DefineMainDutyInput {
-    pub(super) fn parse(&self) -> Result<Parsed, ApiError> {
+    pub(super) fn parse(&self) -> Result<Parsed, AppError> {
         let duty_id = entity_or_new("dutyId", &self.duty_id)?;
         let command = DepartmentCommand::DefineMainDuty {
             duty_id: duty_id.clone(),
@@ -491,7 +435,7 @@ impl DefineMainDutyInput {
 }
 
 impl AmendMainDutyInput {
-    pub(super) fn parse(&self) -> Result<Parsed, ApiError> {
+    pub(super) fn parse(&self) -> Result<Parsed, AppError> {
         let duty_id = entity("dutyId", &self.duty_id)?;
         let command = DepartmentCommand::AmendMainDuty {
             duty_id: duty_id.clone(),
@@ -502,7 +446,7 @@ impl AmendMainDutyInput {
 }
 
 impl RevokeMainDutyInput {
-    pub(super) fn parse(&self) -> Result<Parsed, ApiError> {
+    pub(super) fn parse(&self) -> Result<Parsed, AppError> {
         let duty_id = entity("dutyId", &self.duty_id)?;
         let command = DepartmentCommand::RevokeMainDuty {
             duty_id: duty_id.clone(),
@@ -512,7 +456,7 @@ impl RevokeMainDutyInput {
 }
 
 impl EstablishUnitInput {
-    pub(super) fn parse(&self) -> Result<Parsed, ApiError> {
+    pub(super) fn parse(&self) -> Result<Parsed, AppError> {
         let unit_id = entity_or_new("unitId", &self.unit_id)?;
         let command = DepartmentCommand::EstablishUnit {
             unit_id: unit_id.clone(),
@@ -523,7 +467,7 @@ impl EstablishUnitInput {
 }
 
 impl RenameUnitInput {
-    pub(super) fn parse(&self) -> Result<Parsed, ApiError> {
+    pub(super) fn parse(&self) -> Result<Parsed, AppError> {
         let unit_id = entity("unitId", &self.unit_id)?;
         let command = DepartmentCommand::RenameUnit {
             unit_id: unit_id.clone(),
@@ -534,7 +478,7 @@ impl RenameUnitInput {
 }
 
 impl MergeUnitsInput {
-    pub(super) fn parse(&self) -> Result<Parsed, ApiError> {
+    pub(super) fn parse(&self) -> Result<Parsed, AppError> {
         let into = entity("intoUnitId", &self.into_unit_id)?;
         let command = DepartmentCommand::MergeUnits {
             unit_id: entity("unitId", &self.unit_id)?,
@@ -545,7 +489,7 @@ impl MergeUnitsInput {
 }
 
 impl AbolishUnitInput {
-    pub(super) fn parse(&self) -> Result<Parsed, ApiError> {
+    pub(super) fn parse(&self) -> Result<Parsed, AppError> {
         let unit_id = entity("unitId", &self.unit_id)?;
         let command = DepartmentCommand::AbolishUnit {
             unit_id: unit_id.clone(),
@@ -555,7 +499,7 @@ impl AbolishUnitInput {
 }
 
 impl AssignUnitDutyInput {
-    pub(super) fn parse(&self) -> Result<Parsed, ApiError> {
+    pub(super) fn parse(&self) -> Result<Parsed, AppError> {
         let id = entity_or_new("unitDutyId", &self.unit_duty_id)?;
         let command = DepartmentCommand::AssignUnitDuty {
             unit_duty_id: id.clone(),
@@ -568,7 +512,7 @@ impl AssignUnitDutyInput {
 }
 
 impl TransferUnitDutyInput {
-    pub(super) fn parse(&self) -> Result<Parsed, ApiError> {
+    pub(super) fn parse(&self) -> Result<Parsed, AppError> {
         let id = entity("unitDutyId", &self.unit_duty_id)?;
         let command = DepartmentCommand::TransferUnitDuty {
             unit_duty_id: id.clone(),
@@ -579,7 +523,7 @@ impl TransferUnitDutyInput {
 }
 
 impl RevokeUnitDutyInput {
-    pub(super) fn parse(&self) -> Result<Parsed, ApiError> {
+    pub(super) fn parse(&self) -> Result<Parsed, AppError> {
         let id = entity("unitDutyId", &self.unit_duty_id)?;
         let command = DepartmentCommand::RevokeUnitDuty {
             unit_duty_id: id.clone(),
@@ -589,7 +533,7 @@ impl RevokeUnitDutyInput {
 }
 
 impl DefineTaskInput {
-    pub(super) fn parse(&self) -> Result<Parsed, ApiError> {
+    pub(super) fn parse(&self) -> Result<Parsed, AppError> {
         let id = entity_or_new("taskId", &self.task_id)?;
         let command = DepartmentCommand::DefineTask {
             task_id: id.clone(),
@@ -601,7 +545,7 @@ impl DefineTaskInput {
 }
 
 impl AmendTaskInput {
-    pub(super) fn parse(&self) -> Result<Parsed, ApiError> {
+    pub(super) fn parse(&self) -> Result<Parsed, AppError> {
         let id = entity("taskId", &self.task_id)?;
         let command = DepartmentCommand::AmendTask {
             task_id: id.clone(),
@@ -612,7 +556,7 @@ impl AmendTaskInput {
 }
 
 impl RetireTaskInput {
-    pub(super) fn parse(&self) -> Result<Parsed, ApiError> {
+    pub(super) fn parse(&self) -> Result<Parsed, AppError> {
         let id = entity("taskId", &self.task_id)?;
         let command = DepartmentCommand::RetireTask {
             task_id: id.clone(),
@@ -622,7 +566,7 @@ impl RetireTaskInput {
 }
 
 impl CreatePostInput {
-    pub(super) fn parse(&self) -> Result<Parsed, ApiError> {
+    pub(super) fn parse(&self) -> Result<Parsed, AppError> {
         let id = entity_or_new("postId", &self.post_id)?;
         let command = DepartmentCommand::CreatePost {
             post_id: id.clone(),
@@ -634,7 +578,7 @@ impl CreatePostInput {
 }
 
 impl AbolishPostInput {
-    pub(super) fn parse(&self) -> Result<Parsed, ApiError> {
+    pub(super) fn parse(&self) -> Result<Parsed, AppError> {
         let id = entity("postId", &self.post_id)?;
         let command = DepartmentCommand::AbolishPost {
             post_id: id.clone(),
@@ -644,7 +588,7 @@ impl AbolishPostInput {
 }
 
 impl TaskPostInput {
-    pub(super) fn parse_assign(&self) -> Result<Parsed, ApiError> {
+    pub(super) fn parse_assign(&self) -> Result<Parsed, AppError> {
         let task_id = entity("taskId", &self.task_id)?;
         let command = DepartmentCommand::AssignTaskToPost {
             task_id: task_id.clone(),
@@ -653,7 +597,7 @@ impl TaskPostInput {
         parsed(&self.department_id, &self.options, Some(task_id), command)
     }
 
-    pub(super) fn parse_unassign(&self) -> Result<Parsed, ApiError> {
+    pub(super) fn parse_unassign(&self) -> Result<Parsed, AppError> {
         let task_id = entity("taskId", &self.task_id)?;
         let command = DepartmentCommand::UnassignTaskFromPost {
             task_id: task_id.clone(),
@@ -664,7 +608,7 @@ impl TaskPostInput {
 }
 
 impl SetDepartmentStaffingInput {
-    pub(super) fn parse(&self) -> Result<Parsed, ApiError> {
+    pub(super) fn parse(&self) -> Result<Parsed, AppError> {
         let command = DepartmentCommand::SetDepartmentStaffing {
             headcount: parse_field("headcount", Headcount::parse(i64::from(self.headcount)))?,
         };
@@ -673,7 +617,7 @@ impl SetDepartmentStaffingInput {
 }
 
 impl SetUnitStaffingInput {
-    pub(super) fn parse(&self) -> Result<Parsed, ApiError> {
+    pub(super) fn parse(&self) -> Result<Parsed, AppError> {
         let unit_id = entity("unitId", &self.unit_id)?;
         let command = DepartmentCommand::SetUnitStaffing {
             unit_id: unit_id.clone(),

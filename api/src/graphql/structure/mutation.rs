@@ -1,103 +1,67 @@
 //! One mutation per department command. Mutations only execute commands; each returns after
 //! the read models show its effect (or the bounded wait ran out, see `projected`).
 
-use async_graphql::{Context, Object, ID};
-use chrono::{DateTime, Utc};
+use async_graphql::{Context, MergedObject, Object, ID};
+use dutyledger_domain::department::Department as DomainDepartment;
 use dutyledger_domain::values::CreditCode;
-use dutyledger_domain::values::EntityId;
 use dutyledger_projections::duty_list::{self, AsOf};
 
 use super::inputs::*;
 use super::types::Department;
-use crate::app::{AppState, CommandOutcome};
-use crate::auth::policy::{authorize, may_write_structure, Access};
-use crate::context::RequestContext;
-use crate::graphql::error::ApiError;
+use crate::graphql::kit::{execute_when, request, Outcome};
+use crate::service::policy::{authorize, Access};
+use crate::service::AppError;
 
-/// The result of a command.
+/// The result of a department command: what every command returns, and the department.
+#[derive(MergedObject, Debug, Clone)]
+pub struct CommandResult(Outcome, DepartmentTarget);
+
+/// The department a command changed.
 #[derive(Debug, Clone)]
-pub struct CommandResult {
+pub struct DepartmentTarget {
     department_id: CreditCode,
-    id: Option<EntityId>,
-    outcome: CommandOutcome,
 }
 
-/// What a command did.
+/// The department a command changed.
 #[Object]
-impl CommandResult {
+impl DepartmentTarget {
     /// The department the command changed.
     async fn department_id(&self) -> ID {
         ID(self.department_id.to_string())
     }
 
-    /// The id of the entity the command created or changed (server-assigned if the input had
-    /// none).
-    async fn id(&self) -> Option<ID> {
-        self.id.as_ref().map(|i| ID(i.to_string()))
-    }
-
-    /// How many events were appended; 0 means the command changed nothing (e.g. setting a value
-    /// the department already had).
-    async fn events(&self) -> i32 {
-        self.outcome.events as i32
-    }
-
-    /// The cursor of the command's last event in the global event order (null if none).
-    async fn cursor(&self) -> Option<String> {
-        self.outcome.cursor.map(|c| c.to_string())
-    }
-
-    /// When the command's events take effect (valid time), as stored (null if none).
-    async fn effective_at(&self) -> Option<DateTime<Utc>> {
-        self.outcome.effective_at
-    }
-
-    /// Whether the read models already show the command's effect (false only if the projector
-    /// did not catch up within the server's wait).
-    async fn projected(&self) -> bool {
-        self.outcome.projected
-    }
-
     /// The department as the read models show it now.
     async fn department(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Department>> {
-        let app = ctx.data::<AppState>()?;
-        let rc = ctx.data::<RequestContext>()?;
+        let (app, rc) = request(ctx)?;
         let s = duty_list::structure(&app.pool, self.department_id.as_str(), AsOf::now())
             .await
-            .map_err(|e| ApiError::from_store(e, &rc.request_id))?;
+            .map_err(|e| AppError::from_store(e, &rc.request_id))?;
         Ok(s.map(Department::from_structure))
     }
 }
 
 pub(crate) async fn run(
     ctx: &Context<'_>,
-    parsed: Result<Parsed, ApiError>,
+    parsed: Result<Parsed, AppError>,
 ) -> async_graphql::Result<CommandResult> {
-    let app = ctx.data::<AppState>()?;
-    let rc = ctx.data::<RequestContext>()?;
-    if !may_write_structure(&rc.actor) {
-        return Err(ApiError::Forbidden(format!(
-            "{} may not change department structure",
-            rc.actor.role
-        ))
-        .into());
-    }
+    let (app, rc) = request(ctx)?;
+    // Before the input is parsed: a role that may never write gets FORBIDDEN whatever it sends.
+    authorize(&rc.actor, Access::WriteAnyStructure)?;
     let Parsed {
         department,
         command,
         entity,
         when,
     } = parsed?;
-    authorize(&rc.actor, Access::WriteStructure(&department))?;
-    let outcome = app
-        .commands
-        .department(rc, &department, command, when)
-        .await?;
-    Ok(CommandResult {
-        department_id: department,
-        id: entity,
+    let outcome =
+        execute_when::<DomainDepartment>(app, rc, department.as_str(), entity, command, when)
+            .await?;
+    Ok(CommandResult(
         outcome,
-    })
+        DepartmentTarget {
+            department_id: department,
+        },
+    ))
 }
 
 /// Mutations of the duty-task list (三定 structure).

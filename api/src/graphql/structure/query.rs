@@ -5,11 +5,10 @@ use dutyledger_domain::values::CreditCode;
 use dutyledger_projections::duty_list;
 
 use super::types::Department;
-use crate::app::AppState;
-use crate::auth::policy::{authorize, department_scope, Access};
-use crate::context::RequestContext;
-use crate::graphql::error::{parse_field, ApiError};
+use crate::graphql::kit::request;
 use crate::graphql::time::AsOfInput;
+use crate::service::policy::{authorize, may_see_any, Access};
+use crate::service::{parse_field, AppError};
 
 /// Queries of the duty-task list.
 #[derive(Default, Debug)]
@@ -25,17 +24,15 @@ impl StructureQuery {
             AsOfInput,
         >,
     ) -> async_graphql::Result<Vec<Department>> {
-        let app = ctx.data::<AppState>()?;
-        let rc = ctx.data::<RequestContext>()?;
+        let (app, rc) = request(ctx)?;
         authorize(&rc.actor, Access::ListDepartments)?;
-        let scope = department_scope(&rc.actor);
         let as_of = AsOfInput::resolve(as_of)?;
         let rows = duty_list::departments(&app.pool, as_of)
             .await
-            .map_err(|e| ApiError::from_store(e, &rc.request_id))?;
+            .map_err(|e| AppError::from_store(e, &rc.request_id))?;
         Ok(rows
             .into_iter()
-            .filter(|r| scope.includes(&r.department_id))
+            .filter(|r| may_see_any(&rc.actor, [r.department_id.as_str()]))
             .map(|r| Department::from_row(r, as_of))
             .collect())
     }
@@ -51,17 +48,16 @@ impl StructureQuery {
             AsOfInput,
         >,
     ) -> async_graphql::Result<Option<Department>> {
-        let app = ctx.data::<AppState>()?;
-        let rc = ctx.data::<RequestContext>()?;
+        let (app, rc) = request(ctx)?;
         let code = parse_field("id", CreditCode::parse(&id))?;
         authorize(&rc.actor, Access::ReadDepartment(&code))?;
         let as_of = AsOfInput::resolve(as_of)?;
         let structure = duty_list::structure(&app.pool, code.as_str(), as_of)
             .await
-            .map_err(|e| ApiError::from_store(e, &rc.request_id))?;
+            .map_err(|e| AppError::from_store(e, &rc.request_id))?;
         match structure {
             Some(s) => Ok(Some(Department::from_structure(s))),
-            None => Err(ApiError::NotFound {
+            None => Err(AppError::NotFound {
                 message: format!(
                     "department {code} not found (at validAt {}, knownAt {})",
                     as_of.valid_at, as_of.known_at

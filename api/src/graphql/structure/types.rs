@@ -10,9 +10,8 @@ use dutyledger_domain::values;
 use dutyledger_projections::duty_list::{self, AsOf, DepartmentRow, DepartmentStructure, Kind};
 use tokio::sync::OnceCell;
 
-use crate::app::AppState;
-use crate::context::RequestContext;
-use crate::graphql::error::ApiError;
+use crate::graphql::kit::request;
+use crate::service::AppError;
 
 /// The level of government a department belongs to.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -125,12 +124,11 @@ impl Department {
         let s = self
             .structure
             .get_or_try_init(|| async {
-                let app = ctx.data::<AppState>()?;
-                let rc = ctx.data::<RequestContext>()?;
+                let (app, rc) = request(ctx)?;
                 let s = duty_list::structure(&app.pool, &self.row.department_id, self.as_of)
                     .await
-                    .map_err(|e| ApiError::from_store(e, &rc.request_id))?
-                    .ok_or_else(|| ApiError::NotFound {
+                    .map_err(|e| AppError::from_store(e, &rc.request_id))?
+                    .ok_or_else(|| AppError::NotFound {
                         message: format!("department {} not found", self.row.department_id),
                         rule: Some("DEPARTMENT_NOT_FOUND"),
                     })?;
@@ -237,9 +235,9 @@ impl Department {
     async fn power_items(
         &self,
         ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<crate::graphql::power::PowerItem>> {
+    ) -> async_graphql::Result<Vec<crate::graphql::structure::power::PowerItem>> {
         let s = self.structure(ctx).await?;
-        Ok(crate::graphql::power::items(&s))
+        Ok(crate::graphql::structure::power::items(&s))
     }
 
     /// The "two full decompositions" (两个全部分解) report: what is not yet decomposed.
@@ -420,12 +418,12 @@ impl Unit {
     }
 
     /// The power items it implements (承办).
-    async fn power_items(&self) -> Vec<crate::graphql::power::PowerItem> {
+    async fn power_items(&self) -> Vec<crate::graphql::structure::power::PowerItem> {
         let id = &self.s.units[self.i].unit_id;
         nodes(
             &self.s,
             &self.s.power_items_of_unit(id),
-            crate::graphql::power::PowerItem::new,
+            crate::graphql::structure::power::PowerItem::new,
         )
     }
 
@@ -537,12 +535,12 @@ impl Task {
     }
 
     /// The power items it carries out.
-    async fn power_items(&self) -> Vec<crate::graphql::power::PowerItem> {
+    async fn power_items(&self) -> Vec<crate::graphql::structure::power::PowerItem> {
         let id = &self.s.tasks[self.i].task_id;
         nodes(
             &self.s,
             &self.s.power_items_of_task(id),
-            crate::graphql::power::PowerItem::new,
+            crate::graphql::structure::power::PowerItem::new,
         )
     }
 

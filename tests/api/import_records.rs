@@ -2,13 +2,11 @@
 //! records that break a rule are rejected with their line numbers and codes, and running a
 //! file again stores nothing new. (The kill test is `import_records_kill.rs`.)
 
-mod records_fixture;
-
 use std::path::PathBuf;
 
+use crate::records_fixture::{department, wait_for_rollups};
 use dutyledger_api::import::records::{import, Counts, Format, ImportError, Options, Report};
 use dutyledger_tests::TestApp;
-use records_fixture::{department, wait_for_rollups};
 use sqlx::PgPool;
 
 /// A directory of this test's own (removed when dropped).

@@ -11,9 +11,7 @@ use dutyledger_domain::values::{self, TimeLimit};
 use dutyledger_projections::duty_list::{self, DepartmentStructure, Kind, LimitRow};
 
 use crate::app::AppState;
-use crate::auth::policy::{authorize, Access};
-use crate::context::RequestContext;
-use crate::graphql::error::{parse_field, ApiError};
+use crate::graphql::kit::request;
 use crate::graphql::structure::inputs::{
     entity, entity_or_new, name, parsed, text, CommandOptions, Parsed, TimeLimitInput,
 };
@@ -22,6 +20,8 @@ use crate::graphql::structure::types::{
     nodes, DayKind, DepartmentLevel, Task, TimeLimit as TimeLimitOut, Unit,
 };
 use crate::graphql::time::AsOfInput;
+use crate::service::policy::{authorize, Access};
+use crate::service::{parse_field, AppError};
 
 /// The kind of a power (权力类型).
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -196,7 +196,7 @@ pub struct PowerItemDetailsInput {
 }
 
 impl PowerItemDetailsInput {
-    async fn parse(&self, app: &AppState, department: &str) -> Result<PowerItemDetails, ApiError> {
+    async fn parse(&self, app: &AppState, department: &str) -> Result<PowerItemDetails, AppError> {
         let level = match self.level {
             Some(l) => l.into(),
             None => duty_list::department_level(&app.pool, department)
@@ -212,10 +212,10 @@ impl PowerItemDetailsInput {
                 .transpose()
         };
         if self.stages.as_ref().is_some_and(|s| s.len() > 50) {
-            return Err(ApiError::bad_input("stages", "at most 50 stages"));
+            return Err(AppError::bad_input("stages", "at most 50 stages"));
         }
         if self.accountability.as_ref().is_some_and(|s| s.len() > 100) {
-            return Err(ApiError::bad_input("accountability", "at most 100 cases"));
+            return Err(AppError::bad_input("accountability", "at most 100 cases"));
         }
         Ok(PowerItemDetails {
             code: parse_field("code", PowerCode::parse(&self.code))?,
@@ -318,15 +318,14 @@ impl PowerQuery {
             AsOfInput,
         >,
     ) -> async_graphql::Result<Vec<PowerItem>> {
-        let app = ctx.data::<AppState>()?;
-        let rc = ctx.data::<RequestContext>()?;
+        let (app, rc) = request(ctx)?;
         let code = parse_field("departmentId", values::CreditCode::parse(&department_id))?;
         authorize(&rc.actor, Access::ReadDepartment(&code))?;
         let as_of = AsOfInput::resolve(as_of)?;
         let s = duty_list::structure(&app.pool, code.as_str(), as_of)
             .await
-            .map_err(|e| ApiError::from_store(e, &rc.request_id))?
-            .ok_or_else(|| ApiError::NotFound {
+            .map_err(|e| AppError::from_store(e, &rc.request_id))?
+            .ok_or_else(|| AppError::NotFound {
                 message: format!("department {code} not found"),
                 rule: Some("DEPARTMENT_NOT_FOUND"),
             })?;
@@ -369,7 +368,7 @@ impl PowerMutation {
         input: AmendPowerItemInput,
     ) -> async_graphql::Result<CommandResult> {
         let app = ctx.data::<AppState>()?;
-        let parsed: Result<Parsed, ApiError> = async {
+        let parsed: Result<Parsed, AppError> = async {
             let item_id = entity("itemId", &input.item_id)?;
             let details = input.details.parse(app, &input.department_id).await?;
             parsed(

@@ -1,10 +1,11 @@
-//! The access policy: the one place that says who may read or write what. Resolvers state what
-//! they are about to do; this module decides.
+//! The access policy: the one place that says who may read or write what. Callers (the command
+//! path, resolvers, loaders) state what they are about to do; this module decides, for commands
+//! and queries alike.
 
 use dutyledger_domain::values::CreditCode;
 
-use super::{Actor, Role};
-use crate::graphql::error::ApiError;
+use super::error::AppError;
+use crate::auth::{Actor, Role};
 
 /// Something an actor wants to do.
 #[derive(Debug, Clone, Copy)]
@@ -25,6 +26,13 @@ pub enum Access<'a> {
     WriteRecords(&'a CreditCode),
     /// Read performance figures (within [`department_scope`]).
     ReadPerformance,
+    /// Read boundary matters (within [`department_scope`]).
+    ReadBoundaries,
+    /// Change some department's structure (asked before the input is parsed, so that a role
+    /// that may never write gets `FORBIDDEN` whatever it sends).
+    WriteAnyStructure,
+    /// Write some department's performance records (asked before a batch is parsed).
+    WriteAnyRecords,
 }
 
 /// Which departments an actor may see.
@@ -46,12 +54,12 @@ impl Scope {
     }
 }
 
-fn forbidden(actor: &Actor, what: &str) -> ApiError {
-    ApiError::Forbidden(format!("{} may not {what}", actor.role))
+fn forbidden(actor: &Actor, what: &str) -> AppError {
+    AppError::Forbidden(format!("{} may not {what}", actor.role))
 }
 
 /// Decides whether `actor` may do `access`.
-pub fn authorize(actor: &Actor, access: Access<'_>) -> Result<(), ApiError> {
+pub fn authorize(actor: &Actor, access: Access<'_>) -> Result<(), AppError> {
     let bound_to = |d: &CreditCode| actor.departments.iter().any(|own| own == d);
     let allowed = match (actor.role, access) {
         (Role::System, _) => true,
@@ -65,6 +73,8 @@ pub fn authorize(actor: &Actor, access: Access<'_>) -> Result<(), ApiError> {
         (Role::Clerk, Access::DisputeBoundary(d)) => bound_to(d),
         (Role::Clerk, Access::WriteRecords(d)) => bound_to(d),
         (Role::Clerk | Role::Reviewer, Access::ReadPerformance) => true,
+        (Role::Clerk | Role::Reviewer, Access::ReadBoundaries) => true,
+        (Role::Clerk, Access::WriteAnyRecords) => true,
         (Role::Integrator, Access::ReadFeed) => true,
         _ => false,
     };
@@ -85,19 +95,58 @@ pub fn authorize(actor: &Actor, access: Access<'_>) -> Result<(), ApiError> {
             &format!("write performance records of department {d}"),
         ),
         Access::ReadPerformance => forbidden(actor, "read performance figures"),
+        Access::ReadBoundaries => forbidden(actor, "read boundary matters"),
+        Access::WriteAnyStructure => forbidden(actor, "change department structure"),
+        Access::WriteAnyRecords => forbidden(actor, "write performance records"),
     })
 }
 
-/// Whether the actor may change any department's structure at all (checked before the input
-/// is parsed, so that a role that may never write gets `FORBIDDEN` whatever it sends).
-pub fn may_write_structure(actor: &Actor) -> bool {
-    matches!(actor.role, Role::Supervisor | Role::System)
+/// Whether the actor may raise a dispute about a matter on behalf of one of its parties, whose
+/// department is `party_department` (`None`: the matter or the party is unknown). The
+/// supervision office may always (the command then says whether the party exists); anyone else
+/// only for a party of a department they are bound to.
+pub fn authorize_dispute(
+    actor: &Actor,
+    party_department: Option<&CreditCode>,
+) -> Result<(), AppError> {
+    if authorize(actor, Access::WriteBoundary).is_ok() {
+        return Ok(());
+    }
+    match party_department {
+        Some(d) => authorize(actor, Access::DisputeBoundary(d)),
+        None => Err(forbidden(actor, "dispute this matter")),
+    }
 }
 
-/// Whether the actor may write performance records of any department at all (checked before
-/// a batch is parsed).
-pub fn may_write_records(actor: &Actor) -> bool {
-    matches!(actor.role, Role::Supervisor | Role::System | Role::Clerk)
+/// Whether the actor may see something that concerns `departments` (at least one of them in
+/// its scope), e.g. a boundary matter through its parties.
+pub fn may_see_any<'a>(actor: &Actor, departments: impl IntoIterator<Item = &'a str>) -> bool {
+    let scope = department_scope(actor);
+    departments.into_iter().any(|d| scope.includes(d))
+}
+
+/// The departments a read may cover: the ones `asked` (`None`: no restriction), narrowed to
+/// the actor's scope. `None` means every department; an actor limited to some departments gets
+/// those when it asks for none, and `FORBIDDEN` (naming `what` and the department) when it asks
+/// for one outside them.
+pub fn narrow_departments(
+    actor: &Actor,
+    asked: Option<Vec<String>>,
+    what: &str,
+) -> Result<Option<Vec<String>>, AppError> {
+    match (department_scope(actor), asked) {
+        (Scope::All, asked) => Ok(asked),
+        (Scope::Only(allowed), None) => Ok(Some(allowed.into_iter().map(String::from).collect())),
+        (Scope::Only(allowed), Some(asked)) => {
+            match asked
+                .iter()
+                .find(|d| !allowed.iter().any(|a| a.as_str() == d.as_str()))
+            {
+                Some(d) => Err(forbidden(actor, &format!("read {what} of department {d}"))),
+                None => Ok(Some(asked)),
+            }
+        }
+    }
 }
 
 /// The departments an actor may see in lists (call after [`authorize`]).
@@ -124,19 +173,28 @@ mod tests {
         let actors = [
             (
                 Actor::new(Role::Supervisor, "s", vec![]),
-                [true, true, true, true, true, true, true, true, true],
+                [
+                    true, true, true, true, true, true, true, true, true, true, true, true,
+                ],
             ),
             (
                 Actor::new(Role::Clerk, "c", vec![own.clone()]),
-                [true, false, true, false, false, false, true, false, true],
+                [
+                    true, false, true, false, false, false, true, false, true, true, false, true,
+                ],
             ),
             (
                 Actor::new(Role::Reviewer, "r", vec![]),
-                [true, true, true, false, false, true, false, false, true],
+                [
+                    true, true, true, false, false, true, false, false, true, true, false, false,
+                ],
             ),
             (
                 Actor::new(Role::Integrator, "i", vec![]),
-                [false, false, false, false, false, true, false, false, false],
+                [
+                    false, false, false, false, false, true, false, false, false, false, false,
+                    false,
+                ],
             ),
         ];
         for (actor, expected) in actors {
@@ -150,6 +208,9 @@ mod tests {
                 authorize(&actor, Access::WriteRecords(&own)).is_ok(),
                 authorize(&actor, Access::WriteRecords(&other)).is_ok(),
                 authorize(&actor, Access::ReadPerformance).is_ok(),
+                authorize(&actor, Access::ReadBoundaries).is_ok(),
+                authorize(&actor, Access::WriteAnyStructure).is_ok(),
+                authorize(&actor, Access::WriteAnyRecords).is_ok(),
             ];
             assert_eq!(got, expected, "{:?}", actor.role);
         }

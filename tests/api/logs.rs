@@ -38,8 +38,9 @@ async fn tokens_and_secrets_never_reach_the_log(pool: PgPool) {
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
-    tracing::subscriber::set_global_default(subscriber)
-        .expect("the only subscriber in this binary");
+    // This thread's subscriber (the test's runtime runs every task of the test on it), so that
+    // the other tests of the binary neither write into the capture nor lose their own logs.
+    let _capture = tracing::subscriber::set_default(subscriber);
 
     let app = TestApp::new(pool);
     let good = app.token(Role::Supervisor, &[]);

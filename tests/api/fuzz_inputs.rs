@@ -28,20 +28,37 @@ proptest! {
     }
 
     #[test]
-    fn a_credit_code_parses_exactly_when_its_check_character_matches(
-        prefix in "[0-9A-HJ-NP-RTUW-Y]{2}[0-9]{6}[0-9A-HJ-NP-RTUW-Y]{9}",
+    fn a_credit_code_parses_exactly_when_its_check_characters_match(
+        head in "[0-9A-HJ-NP-RTUW-Y]{2}[0-9]{6}[0-9A-HJ-NP-RTUW-Y]{8}",
+        org_check in "[0-9A-HJ-NP-RTUW-Y]",
         last in "[0-9A-HJ-NP-RTUW-Y]",
+        right_org_check in proptest::bool::ANY,
+        right_last in proptest::bool::ANY,
     ) {
-        let code = format!("{prefix}{last}");
-        let valid = {
-            // Recompute GB 32100 independently of the parser under test.
-            const ALPHABET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-            let weights = [1u32, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
-            let sum: u32 = prefix.chars().zip(weights).map(|(c, w)| ALPHABET.find(c).map_or(0, |v| v as u32) * w).sum();
-            let check = (31 - sum % 31) % 31;
-            ALPHABET.chars().nth(check as usize) == last.chars().next()
+        // Recompute both check characters independently of the parser under test: the
+        // organisation code's (GB 11714, the 17th) over characters 9-16, and the code's own
+        // (GB 32100, the 18th) over the first 17.
+        const ALPHABET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+        let org_weights = [3u32, 7, 9, 10, 5, 8, 4, 2];
+        let org_sum: u32 = head[8..]
+            .chars()
+            .zip(org_weights)
+            .map(|(c, w)| c.to_digit(36).unwrap_or(0) * w)
+            .sum();
+        let expected_org = match 11 - org_sum % 11 {
+            10 => 'X',
+            11 => '0',
+            d => char::from_digit(d, 10).unwrap_or('?'),
         };
-        prop_assert_eq!(CreditCode::parse(&code).is_ok(), valid);
+        let org = if right_org_check { expected_org.to_string() } else { org_check };
+        let prefix = format!("{head}{org}");
+        let weights = [1u32, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+        let sum: u32 = prefix.chars().zip(weights).map(|(c, w)| ALPHABET.find(c).map_or(0, |v| v as u32) * w).sum();
+        let expected_last = ALPHABET.chars().nth(((31 - sum % 31) % 31) as usize).unwrap_or('?');
+        let last = if right_last { expected_last.to_string() } else { last };
+        let code = format!("{prefix}{last}");
+        let valid = org.starts_with(expected_org) && last.starts_with(expected_last);
+        prop_assert_eq!(CreditCode::parse(&code).is_ok(), valid, "{}", code);
     }
 
     #[test]

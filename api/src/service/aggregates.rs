@@ -1,0 +1,72 @@
+//! What each aggregate's commands need from the policy and from other aggregates: one
+//! [`Executable`] impl per aggregate. A new aggregate adds its impl here.
+
+use chrono::{DateTime, Utc};
+use dutyledger_domain::boundary::{BoundaryCommand, BoundaryMatter};
+use dutyledger_domain::department::{Department, DepartmentCommand};
+use dutyledger_domain::values::CreditCode;
+use dutyledger_projections::boundary_list;
+use dutyledger_projections::duty_list::AsOf;
+
+use super::checks;
+use super::commands::{Commands, Executable, ReadModels};
+use super::error::{parse_field, AppError};
+use super::policy::{authorize, authorize_dispute, Access};
+use crate::context::RequestContext;
+
+#[async_trait::async_trait]
+impl Executable for Department {
+    const READ_MODELS: ReadModels = ReadModels::Lists;
+
+    async fn authorize(
+        _commands: &Commands,
+        ctx: &RequestContext,
+        id: &str,
+        _command: &DepartmentCommand,
+    ) -> Result<(), AppError> {
+        let department = parse_field("departmentId", CreditCode::parse(id))?;
+        authorize(&ctx.actor, Access::WriteStructure(&department))
+    }
+}
+
+#[async_trait::async_trait]
+impl Executable for BoundaryMatter {
+    const READ_MODELS: ReadModels = ReadModels::Lists;
+
+    async fn authorize(
+        commands: &Commands,
+        ctx: &RequestContext,
+        id: &str,
+        command: &BoundaryCommand,
+    ) -> Result<(), AppError> {
+        let BoundaryCommand::RaiseDispute { party_id, .. } = command else {
+            return authorize(&ctx.actor, Access::WriteBoundary);
+        };
+        if authorize(&ctx.actor, Access::WriteBoundary).is_ok() {
+            return Ok(());
+        }
+        // Anyone else raises a dispute only for a party of their own department.
+        let view = boundary_list::matter(commands.pool(), id, AsOf::now())
+            .await
+            .map_err(|e| AppError::from_store(e, &ctx.request_id))?;
+        let department = view
+            .as_ref()
+            .and_then(|v| v.parties.iter().find(|p| p.party_id == party_id.as_str()))
+            .and_then(|p| CreditCode::parse(&p.department_id).ok());
+        authorize_dispute(&ctx.actor, department.as_ref())
+    }
+
+    async fn check(
+        commands: &Commands,
+        ctx: &RequestContext,
+        command: &BoundaryCommand,
+        at: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        match command {
+            BoundaryCommand::RegisterMatter { parties, .. } => {
+                checks::parties_exist(commands.pool(), parties, at, &ctx.request_id).await
+            }
+            _ => Ok(()),
+        }
+    }
+}
