@@ -890,6 +890,7 @@ pub async fn seed(state: &AppState) -> Result<SeedReport, AppError> {
     let when = || When {
         reason: None,
         effective_at: Some(since),
+        command_id: None,
     };
     for department in DEPARTMENTS {
         let code = department.credit_code().map_err(bad)?;

@@ -15,6 +15,8 @@ pub const REQUEST_ID: &str = "request_id";
 pub const REASON: &str = "reason";
 /// When the fact holds in the world (valid time), RFC 3339; absent means "when recorded".
 pub const EFFECTIVE_AT: &str = "effective_at";
+/// The client's command id, if it gave one (a retried command with it is applied once).
+pub const COMMAND_ID: &str = "command_id";
 
 /// The who, why and when of one command, turned into event metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +29,8 @@ pub struct CommandMetadata {
     pub reason: Option<String>,
     /// When the change takes effect, if not when it is recorded.
     pub effective_at: Option<DateTime<Utc>>,
+    /// The client's command id, if given.
+    pub command_id: Option<String>,
 }
 
 impl CommandMetadata {
@@ -37,6 +41,7 @@ impl CommandMetadata {
             request_id: request_id.into(),
             reason: None,
             effective_at: None,
+            command_id: None,
         }
     }
 
@@ -48,6 +53,9 @@ impl CommandMetadata {
         ]);
         if let Some(reason) = &self.reason {
             map.insert(REASON.to_owned(), reason.clone());
+        }
+        if let Some(id) = &self.command_id {
+            map.insert(COMMAND_ID.to_owned(), id.clone());
         }
         if let Some(at) = self.effective_at {
             map.insert(

@@ -19,6 +19,9 @@ pub enum StoreError {
     /// Concurrent writers kept changing the same stream.
     #[error("the stream kept changing under concurrent writers; try again")]
     Conflict,
+    /// A client command id already used in the stream for another command.
+    #[error("command id {0:?} was already used for another command")]
+    CommandIdReused(String),
     /// A cursor string that this server did not issue.
     #[error("invalid cursor")]
     InvalidCursor,

@@ -25,7 +25,17 @@ pub struct CommandOptions {
     /// and refused with `BREAKS_LATER_HISTORY` if a later recorded change would no longer be
     /// valid); in the future for an amendment that takes effect later.
     pub effective_at: Option<DateTime<Utc>>,
+    /// The client's id for this command (1 to 60 characters of letters, digits, `.`, `_`, `:`
+    /// and `-`), so that it is safe to send again: a command whose id was already applied to
+    /// the same department (or matter) returns the original outcome (events, cursor, effective
+    /// time) and writes nothing; the same id with a different command is refused
+    /// (`CONFLICT`, rule `COMMAND_ID_REUSED`). When the server assigns the new entity's id (none
+    /// given), it is the command id, so a retry creates nothing twice.
+    pub command_id: Option<String>,
 }
+
+/// The longest command id accepted.
+pub const MAX_COMMAND_ID: usize = 60;
 
 /// The earliest effective time accepted (the founding of the People's Republic).
 pub const EARLIEST_EFFECTIVE: &str = "1949-10-01T00:00:00Z";
@@ -53,7 +63,33 @@ impl CommandOptions {
         Ok(When {
             reason: self.reason()?,
             effective_at,
+            command_id: self.command_id()?,
         })
+    }
+
+    /// The command id, checked.
+    pub fn command_id(&self) -> Result<Option<String>, AppError> {
+        match &self.command_id {
+            None => Ok(None),
+            Some(id) if id.len() > MAX_COMMAND_ID => Err(AppError::bad_input(
+                "commandId",
+                format!("at most {MAX_COMMAND_ID} characters"),
+            )),
+            Some(id) => parse_field("commandId", EntityId::parse(id)).map(|i| Some(i.to_string())),
+        }
+    }
+
+    /// The id of an entity the command creates: the one given, else the command id (so that a
+    /// retry names the same entity), else a new one.
+    pub fn entity_or_new(&self, field: &str, id: &Option<ID>) -> Result<EntityId, AppError> {
+        match (id, self.command_id()?) {
+            (Some(id), _) => parse_field(field, EntityId::parse(id)),
+            (None, Some(command_id)) => parse_field(field, EntityId::parse(&command_id)),
+            (None, None) => parse_field(
+                field,
+                EntityId::parse(&uuid::Uuid::new_v4().simple().to_string()),
+            ),
+        }
     }
 
     /// The reason, checked (at most 2,000 characters, no control characters).
@@ -97,7 +133,7 @@ pub async fn execute<A>(
 ) -> async_graphql::Result<Outcome>
 where
     A: Executable,
-    <A as Aggregate>::Command: Clone + Send + Sync,
+    <A as Aggregate>::Command: Clone + std::fmt::Debug + Send + Sync,
     <A as Aggregate>::Error: Refusal,
 {
     let (app, rc) = request(ctx)?;
@@ -116,7 +152,7 @@ pub async fn execute_when<A>(
 ) -> async_graphql::Result<Outcome>
 where
     A: Executable,
-    <A as Aggregate>::Command: Clone + Send + Sync,
+    <A as Aggregate>::Command: Clone + std::fmt::Debug + Send + Sync,
     <A as Aggregate>::Error: Refusal,
 {
     let outcome = app.commands.execute::<A>(rc, id, command, when).await?;

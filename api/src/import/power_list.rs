@@ -556,6 +556,7 @@ async fn import_row(
     let when = When {
         reason: Some("权责清单导入".to_owned()),
         effective_at: None,
+        command_id: None,
     };
     report.outcome = match app
         .commands

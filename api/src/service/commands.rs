@@ -44,6 +44,9 @@ pub struct When {
     pub reason: Option<String>,
     /// When the change takes effect (valid time); `None`: when it is recorded.
     pub effective_at: Option<DateTime<Utc>>,
+    /// The client's command id: a command with an id already applied to the same stream returns
+    /// the original outcome and writes nothing.
+    pub command_id: Option<String>,
 }
 
 /// Which read models show an aggregate's commands (what a writer waits for).
@@ -71,7 +74,7 @@ pub trait Executable:
     + Sync
     + 'static
 where
-    <Self as Aggregate>::Command: Clone + Send + Sync,
+    <Self as Aggregate>::Command: Clone + std::fmt::Debug + Send + Sync,
     <Self as Aggregate>::Error: Refusal,
 {
     /// The read models that show this aggregate's commands.
@@ -147,7 +150,7 @@ impl Commands {
     ) -> Result<CommandOutcome, AppError>
     where
         A: Executable,
-        <A as Aggregate>::Command: Clone + Send + Sync,
+        <A as Aggregate>::Command: Clone + std::fmt::Debug + Send + Sync,
         <A as Aggregate>::Error: Refusal,
     {
         A::authorize(self, ctx, id, &command).await?;
@@ -156,6 +159,7 @@ impl Commands {
         let mut metadata = CommandMetadata::new(ctx.actor.id(), ctx.request_id.clone());
         metadata.reason = when.reason;
         metadata.effective_at = when.effective_at;
+        metadata.command_id = when.command_id;
         let executed = self
             .store
             .execute::<A>(id, command, &metadata)
@@ -190,9 +194,11 @@ impl Commands {
         ctx: &RequestContext,
         input: RecordInput,
         reason: Text,
+        command_id: Option<String>,
     ) -> Result<CommandOutcome, AppError> {
         authorize(&ctx.actor, Access::WriteRecords(&input.department_id))?;
-        let metadata = CommandMetadata::new(ctx.actor.id(), ctx.request_id.clone());
+        let mut metadata = CommandMetadata::new(ctx.actor.id(), ctx.request_id.clone());
+        metadata.command_id = command_id;
         let executed = performance::correct(
             &self.store,
             self.ingestor.structures(),
@@ -212,9 +218,11 @@ impl Commands {
         department: &CreditCode,
         record_id: &EntityId,
         reason: Text,
+        command_id: Option<String>,
     ) -> Result<CommandOutcome, AppError> {
         authorize(&ctx.actor, Access::WriteRecords(department))?;
-        let metadata = CommandMetadata::new(ctx.actor.id(), ctx.request_id.clone());
+        let mut metadata = CommandMetadata::new(ctx.actor.id(), ctx.request_id.clone());
+        metadata.command_id = command_id;
         let executed = performance::void(&self.store, department, record_id, reason, &metadata)
             .await
             .map_err(|e| AppError::from_amend(e, &ctx.request_id))?;

@@ -214,6 +214,10 @@ impl AppError {
                 message: error.to_string(),
                 rule: "CONCURRENT_MODIFICATION",
             },
+            StoreError::CommandIdReused(_) => AppError::Conflict {
+                message: error.to_string(),
+                rule: "COMMAND_ID_REUSED",
+            },
             StoreError::InvalidCursor => AppError::BadInput {
                 message: "invalid cursor".into(),
                 field: Some("after".into()),

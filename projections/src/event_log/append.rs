@@ -270,12 +270,51 @@ impl EventStore {
     /// meanwhile, the command is decided again from a fresh load. Nothing is written when the
     /// aggregate refuses. Every event appended is recorded as concerning the departments the
     /// state after the command names ([`Concerns`]).
-    #[tracing::instrument(skip_all, fields(aggregate_type = A::TYPE, aggregate_id))]
+    ///
+    /// With a client command id in the metadata, the command is safe to retry: a command whose
+    /// id was already applied to this stream returns the original outcome (events, cursor,
+    /// effective time) and writes nothing; the same id with another command (another rendering
+    /// of the command, its effective time and reason) is refused with
+    /// [`StoreError::CommandIdReused`]. The id is stored in the same transaction as the
+    /// command's events (also when the command changed nothing), so concurrent duplicates are
+    /// applied once: the others hit the key, retry, and find it.
     pub async fn execute<A>(
         &self,
         aggregate_id: &str,
         command: <A as Aggregate>::Command,
         metadata: &CommandMetadata,
+    ) -> Result<Executed, CommandError<<A as Aggregate>::Error>>
+    where
+        A: Aggregate
+            + Decide<
+                Command = <A as Aggregate>::Command,
+                Event = <A as Aggregate>::Event,
+                Error = <A as Aggregate>::Error,
+            > + Temporal
+            + Concerns
+            + 'static,
+        <A as Aggregate>::Command: Clone + std::fmt::Debug,
+    {
+        let key = metadata.command_id.as_ref().map(|id| CommandKey {
+            id: id.clone(),
+            fingerprint: format!(
+                "{} {command:?} at {:?} because {:?}",
+                A::TYPE,
+                metadata.effective_at,
+                metadata.reason
+            ),
+        });
+        self.execute_once::<A>(aggregate_id, command, metadata, key.as_ref())
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(aggregate_type = A::TYPE, aggregate_id))]
+    pub async fn execute_once<A>(
+        &self,
+        aggregate_id: &str,
+        command: <A as Aggregate>::Command,
+        metadata: &CommandMetadata,
+        once: Option<&CommandKey>,
     ) -> Result<Executed, CommandError<<A as Aggregate>::Error>>
     where
         A: Aggregate
@@ -304,6 +343,15 @@ impl EventStore {
                 snapshot_number,
                 events_replayed,
             } = self.catch_up(&mut tx, aggregate_id, base).await?;
+            // After the stream is read: a duplicate that committed before this read is found
+            // here; one that commits later makes this command's insert fail, and the retry
+            // finds it.
+            if let Some(key) = once {
+                if let Some(done) = applied(&mut tx, A::TYPE, aggregate_id, key).await? {
+                    tx.rollback().await.map_err(StoreError::from)?;
+                    return Ok(done);
+                }
+            }
             let at = explicit_at.unwrap_or(now);
             let backdated = aggregate.max_effective().is_some_and(|m| at < m);
             let (events, state) = if backdated {
@@ -324,14 +372,23 @@ impl EventStore {
                 (events, state)
             };
             if events.is_empty() {
-                tx.rollback().await.map_err(StoreError::from)?;
-                return Ok(Executed {
+                let unchanged = Executed {
                     events: 0,
                     cursor: None,
                     events_replayed,
                     sequence,
                     effective_at: None,
-                });
+                };
+                let Some(key) = once else {
+                    tx.rollback().await.map_err(StoreError::from)?;
+                    return Ok(unchanged);
+                };
+                let stored = remember_key(&mut tx, A::TYPE, aggregate_id, key, &unchanged).await;
+                match stored.and(tx.commit().await.map_err(StoreError::from)) {
+                    Ok(()) => return Ok(unchanged),
+                    Err(e) if e.is_unique_violation() => continue,
+                    Err(e) => return Err(e.into()),
+                }
             }
             let new_sequence = sequence + events.len();
             let departments = concerned(&state);
@@ -348,7 +405,27 @@ impl EventStore {
                 )
                 .await;
             let appended = match appended {
-                Ok(a) => tx.commit().await.map(|()| a).map_err(StoreError::from),
+                Ok((cursor, effective_at)) => {
+                    let done = Executed {
+                        events: events.len(),
+                        cursor: Some(cursor),
+                        events_replayed,
+                        sequence: new_sequence,
+                        effective_at: Some(effective_at),
+                    };
+                    let stored = match once {
+                        Some(key) => remember_key(&mut tx, A::TYPE, aggregate_id, key, &done).await,
+                        None => Ok(()),
+                    };
+                    match stored {
+                        Ok(()) => tx
+                            .commit()
+                            .await
+                            .map(|()| (cursor, effective_at))
+                            .map_err(StoreError::from),
+                        Err(e) => Err(e),
+                    }
+                }
                 Err(e) => Err(e),
             };
             match appended {
@@ -484,4 +561,87 @@ fn concerned<A: Concerns>(state: &A) -> Vec<String> {
     departments.sort();
     departments.dedup();
     departments
+}
+
+/// A client's command id and what makes two commands the same (a stable rendering of the
+/// command with its effective time and reason): the key of a command safe to retry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandKey {
+    /// The client's command id (unique within a stream).
+    pub id: String,
+    /// What the command was.
+    pub fingerprint: String,
+}
+
+/// The outcome of the command applied under `key` to the stream, if one was (`Err` if the id
+/// was used for another command).
+async fn applied(
+    conn: &mut PgConnection,
+    aggregate_type: &str,
+    aggregate_id: &str,
+    key: &CommandKey,
+) -> Result<Option<Executed>, StoreError> {
+    let row = sqlx::query(
+        "SELECT fingerprint, events, last_transaction_id::text AS txid, last_position, \
+                effective_at, sequence \
+         FROM command_ids WHERE aggregate_type = $1 AND aggregate_id = $2 AND command_id = $3",
+    )
+    .bind(aggregate_type)
+    .bind(aggregate_id)
+    .bind(&key.id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let fingerprint: String = row.try_get("fingerprint")?;
+    if fingerprint != key.fingerprint {
+        return Err(StoreError::CommandIdReused(key.id.clone()));
+    }
+    let txid: Option<String> = row.try_get("txid")?;
+    let position: Option<i64> = row.try_get("last_position")?;
+    let cursor = match (txid, position) {
+        (Some(t), Some(p)) => Some(Cursor::new(
+            t.parse().map_err(|_| StoreError::InvalidCursor)?,
+            p,
+        )),
+        _ => None,
+    };
+    let events: i32 = row.try_get("events")?;
+    let sequence: i64 = row.try_get("sequence")?;
+    Ok(Some(Executed {
+        events: events as usize,
+        cursor,
+        events_replayed: 0,
+        sequence: sequence as usize,
+        effective_at: row.try_get("effective_at")?,
+    }))
+}
+
+/// Stores the outcome of a command under its key, in the command's transaction (a unique
+/// violation: a concurrent duplicate got there first).
+async fn remember_key(
+    conn: &mut PgConnection,
+    aggregate_type: &str,
+    aggregate_id: &str,
+    key: &CommandKey,
+    done: &Executed,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO command_ids (aggregate_type, aggregate_id, command_id, fingerprint, events, \
+                                  last_transaction_id, last_position, effective_at, sequence) \
+         VALUES ($1, $2, $3, $4, $5, $6::text::xid8, $7, $8, $9)",
+    )
+    .bind(aggregate_type)
+    .bind(aggregate_id)
+    .bind(&key.id)
+    .bind(&key.fingerprint)
+    .bind(done.events as i32)
+    .bind(done.cursor.map(|c| c.transaction_id().to_string()))
+    .bind(done.cursor.map(|c| c.position()))
+    .bind(done.effective_at)
+    .bind(done.sequence as i64)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }

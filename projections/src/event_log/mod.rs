@@ -10,7 +10,7 @@ mod append;
 mod cursor;
 mod feed;
 
-pub use append::{CommandError, EventStore, Executed, Loaded};
+pub use append::{CommandError, CommandKey, EventStore, Executed, Loaded};
 pub use cursor::Cursor;
 pub use feed::{read_feed, EventNotifier, FeedFilter};
 

@@ -10,7 +10,7 @@ use dutyledger_projections::duty_list::AsOf;
 use super::inputs::*;
 use super::types::BoundaryMatter;
 use crate::graphql::kit::{allow, execute, request, CommandOptions, Outcome};
-use crate::graphql::structure::inputs::{entity, entity_or_new, name, text};
+use crate::graphql::structure::inputs::{entity, name, text};
 use crate::service::policy::Access;
 use crate::service::{parse_field, AppError};
 
@@ -71,7 +71,7 @@ impl BoundaryMutation {
     ) -> async_graphql::Result<BoundaryResult> {
         // Before the input is parsed: FORBIDDEN whatever a non-writer sends.
         allow(ctx, Access::WriteBoundary)?;
-        let matter_id = entity_or_new("matterId", &input.matter_id)?;
+        let matter_id = input.options.entity_or_new("matterId", &input.matter_id)?;
         if input.parties.len() > 50 {
             return Err(AppError::bad_input("parties", "at most 50 parties").into());
         }
@@ -154,7 +154,9 @@ impl BoundaryMutation {
     ) -> async_graphql::Result<BoundaryResult> {
         let matter_id = entity("matterId", &input.matter_id)?;
         let party_id = entity("partyId", &input.party_id)?;
-        let dispute_id = entity_or_new("disputeId", &input.dispute_id)?;
+        let dispute_id = input
+            .options
+            .entity_or_new("disputeId", &input.dispute_id)?;
         let command = BoundaryCommand::RaiseDispute {
             dispute_id: dispute_id.clone(),
             party_id,

@@ -99,6 +99,9 @@ pub struct CorrectWorkRecordInput {
     pub record: WorkRecordInput,
     /// Why (required).
     pub reason: String,
+    /// The client's id for this correction, so that it is safe to send again (see
+    /// `CommandOptions.commandId`).
+    pub command_id: Option<String>,
 }
 
 /// Void a stored record.
@@ -110,6 +113,9 @@ pub struct VoidWorkRecordInput {
     pub record_id: ID,
     /// Why (required).
     pub reason: String,
+    /// The client's id for this void, so that it is safe to send again (see
+    /// `CommandOptions.commandId`).
+    pub command_id: Option<String>,
 }
 
 pub(crate) fn reason(input: &str) -> Result<Text, AppError> {

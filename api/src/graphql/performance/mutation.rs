@@ -7,6 +7,7 @@ use dutyledger_projections::performance::MAX_BATCH;
 use super::inputs::*;
 use super::types::*;
 use crate::graphql::kit::request;
+use crate::graphql::kit::CommandOptions;
 use crate::service::policy::{authorize, Access};
 use crate::service::{parse_field, AppError};
 
@@ -130,7 +131,7 @@ impl PerformanceMutation {
         let parsed = parse_one(&input.record)?;
         Ok(app
             .commands
-            .correct_record(rc, parsed, reason)
+            .correct_record(rc, parsed, reason, command_id(&input.command_id)?)
             .await?
             .into())
     }
@@ -148,8 +149,23 @@ impl PerformanceMutation {
         let reason = reason(&input.reason)?;
         Ok(app
             .commands
-            .void_record(rc, &department, &record_id, reason)
+            .void_record(
+                rc,
+                &department,
+                &record_id,
+                reason,
+                command_id(&input.command_id)?,
+            )
             .await?
             .into())
     }
+}
+
+/// A command id, checked like `CommandOptions.commandId`.
+fn command_id(id: &Option<String>) -> Result<Option<String>, AppError> {
+    CommandOptions {
+        command_id: id.clone(),
+        ..CommandOptions::default()
+    }
+    .command_id()
 }

@@ -20,16 +20,6 @@ pub(crate) fn entity(field: &str, id: &ID) -> Result<EntityId, AppError> {
 }
 
 /// An id supplied by the client, or a fresh one.
-pub(crate) fn entity_or_new(field: &str, id: &Option<ID>) -> Result<EntityId, AppError> {
-    match id {
-        Some(id) => entity(field, id),
-        None => parse_field(
-            field,
-            EntityId::parse(&uuid::Uuid::new_v4().simple().to_string()),
-        ),
-    }
-}
-
 pub(crate) fn name(field: &'static str, value: &str) -> Result<Name, AppError> {
     parse_field(field, Name::parse_field(field, value))
 }
@@ -425,7 +415,7 @@ pub(crate) fn parsed(
 
 impl DefineMainDutyInput {
     pub(super) fn parse(&self) -> Result<Parsed, AppError> {
-        let duty_id = entity_or_new("dutyId", &self.duty_id)?;
+        let duty_id = self.options.entity_or_new("dutyId", &self.duty_id)?;
         let command = DepartmentCommand::DefineMainDuty {
             duty_id: duty_id.clone(),
             text: text("text", &self.text)?,
@@ -457,7 +447,7 @@ impl RevokeMainDutyInput {
 
 impl EstablishUnitInput {
     pub(super) fn parse(&self) -> Result<Parsed, AppError> {
-        let unit_id = entity_or_new("unitId", &self.unit_id)?;
+        let unit_id = self.options.entity_or_new("unitId", &self.unit_id)?;
         let command = DepartmentCommand::EstablishUnit {
             unit_id: unit_id.clone(),
             name: name("name", &self.name)?,
@@ -500,7 +490,9 @@ impl AbolishUnitInput {
 
 impl AssignUnitDutyInput {
     pub(super) fn parse(&self) -> Result<Parsed, AppError> {
-        let id = entity_or_new("unitDutyId", &self.unit_duty_id)?;
+        let id = self
+            .options
+            .entity_or_new("unitDutyId", &self.unit_duty_id)?;
         let command = DepartmentCommand::AssignUnitDuty {
             unit_duty_id: id.clone(),
             main_duty_id: entity("mainDutyId", &self.main_duty_id)?,
@@ -534,7 +526,7 @@ impl RevokeUnitDutyInput {
 
 impl DefineTaskInput {
     pub(super) fn parse(&self) -> Result<Parsed, AppError> {
-        let id = entity_or_new("taskId", &self.task_id)?;
+        let id = self.options.entity_or_new("taskId", &self.task_id)?;
         let command = DepartmentCommand::DefineTask {
             task_id: id.clone(),
             unit_duty_id: entity("unitDutyId", &self.unit_duty_id)?,
@@ -567,7 +559,7 @@ impl RetireTaskInput {
 
 impl CreatePostInput {
     pub(super) fn parse(&self) -> Result<Parsed, AppError> {
-        let id = entity_or_new("postId", &self.post_id)?;
+        let id = self.options.entity_or_new("postId", &self.post_id)?;
         let command = DepartmentCommand::CreatePost {
             post_id: id.clone(),
             unit_id: entity("unitId", &self.unit_id)?,

@@ -13,7 +13,7 @@ use dutyledger_projections::duty_list::{self, DepartmentStructure, Kind, LimitRo
 use crate::app::AppState;
 use crate::graphql::kit::request;
 use crate::graphql::structure::inputs::{
-    entity, entity_or_new, name, parsed, text, CommandOptions, Parsed, TimeLimitInput,
+    entity, name, parsed, text, CommandOptions, Parsed, TimeLimitInput,
 };
 use crate::graphql::structure::mutation::{run, CommandResult};
 use crate::graphql::structure::types::{
@@ -348,7 +348,7 @@ impl PowerMutation {
     ) -> async_graphql::Result<CommandResult> {
         let app = ctx.data::<AppState>()?;
         let parsed = async {
-            let item_id = entity_or_new("itemId", &input.item_id)?;
+            let item_id = input.options.entity_or_new("itemId", &input.item_id)?;
             let details = input.details.parse(app, &input.department_id).await?;
             parsed(
                 &input.department_id,
