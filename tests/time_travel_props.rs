@@ -10,7 +10,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use cqrs_es::Aggregate;
 use dutyledger_api::app::projections;
-use dutyledger_domain::department::{Department, DepartmentCommand, RiskFlags, TaskDetails};
+use dutyledger_domain::department::{
+    Change, Department, DepartmentCommand, RiskFlags, TaskDetails, TaskPatch,
+};
 use dutyledger_domain::metadata::CommandMetadata;
 use dutyledger_domain::values::{
     BodyKind, CreditCode, DepartmentLevel, DivisionCode, EntityId, Headcount, Name, Text,
@@ -90,10 +92,27 @@ fn command() -> impl Strategy<Value = DepartmentCommand> {
             unit_duty_id: ud,
             details: task(n)
         }),
-        (ids(), 0u8..2).prop_map(move |(t, n)| DepartmentCommand::AmendTask {
-            task_id: t,
-            details: task(n)
-        }),
+        // Partial amendments: a name, a scope set or cleared, a risk flag (a flag without the
+        // four statements is refused), any of them left out.
+        (
+            ids(),
+            proptest::option::of(0u8..2),
+            proptest::option::of(proptest::bool::ANY),
+            proptest::option::of(proptest::bool::ANY),
+        )
+            .prop_map(|(t, n, scope, risk)| DepartmentCommand::AmendTask {
+                task_id: t,
+                patch: TaskPatch {
+                    name: n.map(|n| Name::parse(&format!("任务{n}")).expect("name")),
+                    scope: scope.map(|set| if set {
+                        Change::Set(Text::parse("范围").expect("text"))
+                    } else {
+                        Change::Clear
+                    }),
+                    wide_discretion: risk,
+                    ..TaskPatch::default()
+                },
+            }),
         (ids(), ids(), name("岗")).prop_map(|(p, u, n)| DepartmentCommand::CreatePost {
             post_id: p,
             unit_id: u,
@@ -137,7 +156,7 @@ struct Plain {
     main_duties: BTreeMap<String, String>,
     units: BTreeMap<String, (String, Option<i64>)>,
     unit_duties: BTreeMap<String, (String, String, String)>,
-    tasks: BTreeMap<String, (String, String, String)>,
+    tasks: BTreeMap<String, (String, String, String, Option<String>)>,
     posts: BTreeMap<String, (String, String)>,
     assignments: BTreeSet<(String, String)>,
 }
@@ -172,6 +191,7 @@ fn from_domain(d: &Department) -> Option<Plain> {
                         t.unit_duty_id.to_string(),
                         t.unit_id.to_string(),
                         t.details.name.to_string(),
+                        t.details.scope.as_ref().map(|s| s.to_string()),
                     ),
                 )
             })
@@ -221,7 +241,12 @@ fn from_read_model(s: &DepartmentStructure) -> Plain {
             .map(|t| {
                 (
                     t.task_id.clone(),
-                    (t.unit_duty_id.clone(), t.unit_id.clone(), t.name.clone()),
+                    (
+                        t.unit_duty_id.clone(),
+                        t.unit_id.clone(),
+                        t.name.clone(),
+                        t.scope.clone(),
+                    ),
                 )
             })
             .collect(),

@@ -358,7 +358,8 @@ async fn amend_rename_and_staffing_show_in_the_list(pool: PgPool) {
     assert_eq!(d["mainDuties"][0]["text"], "负责市场综合监督管理和质量发展");
     assert_eq!(d["units"][0]["name"], "党建工作科");
     assert_eq!(d["units"][0]["duties"][0]["tasks"][0]["name"], "党费管理");
-    assert_eq!(d["units"][0]["duties"][0]["tasks"][0]["highRisk"], false);
+    // An amendment changes what it names and nothing else (issue 13): the risk flags stay.
+    assert_eq!(d["units"][0]["duties"][0]["tasks"][0]["highRisk"], true);
     assert_eq!(d["staffing"], 50);
     let r = mutate(
         &app,

@@ -374,3 +374,85 @@ async fn a_command_without_effective_at_is_effective_when_recorded(pool: PgPool)
     .expect("event");
     assert!(same);
 }
+
+/// Issue 13: a backdated correction of one field (the day type of a task's time limit,
+/// effective 2019-11-23) recorded after an amendment of another field (its risk flags,
+/// effective 2019-12-01) holds from its effective time on, as known since it was recorded; the
+/// later amendment, which names only the risk flags, does not bring the old day type back.
+#[sqlx::test(migrator = "dutyledger_projections::db::MIGRATOR")]
+async fn a_backdated_correction_of_one_field_survives_a_later_amendment_of_another(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let id = credit_code("60000013");
+    let at = |d: &str| format!("{d}T00:00:00Z");
+    must(&app, "establishDepartment", "EstablishDepartmentInput", json!({"id": id, "name": "临沂市科学技术局",
+        "divisionCode": "371300000000", "level": "CITY", "sector": "科技", "kind": "GOVERNMENT_DEPARTMENT",
+        "effectiveAt": at("2019-01-01")})).await;
+    must(&app, "defineMainDuty", "DefineMainDutyInput", json!({"departmentId": id, "dutyId": "md1", "text": "负责科技管理", "effectiveAt": at("2019-01-01")})).await;
+    must(&app, "establishUnit", "EstablishUnitInput", json!({"departmentId": id, "unitId": "u1", "name": "政策法规科", "effectiveAt": at("2019-01-01")})).await;
+    must(&app, "assignUnitDuty", "AssignUnitDutyInput", json!({"departmentId": id, "unitDutyId": "ud1", "mainDutyId": "md1", "unitId": "u1", "text": "行政审批", "effectiveAt": at("2019-01-01")})).await;
+    must(&app, "defineTask", "DefineTaskInput", json!({"departmentId": id, "taskId": "t1", "unitDutyId": "ud1",
+        "name": "科技计划项目审批", "scope": "市级科技计划项目", "procedure": "受理、评审、公示、批复", "standard": "依规评审",
+        "timeLimit": {"days": 20, "kind": "CALENDAR"}, "effectiveAt": at("2019-06-01")})).await;
+    // Recorded first: the risk flags, effective 2019-12-01 (the day type left out).
+    must(&app, "amendTask", "AmendTaskInput", json!({"departmentId": id, "taskId": "t1",
+        "risks": {"wideDiscretion": true}, "effectiveAt": at("2019-12-01"), "reason": "列为高风险事项"})).await;
+    let before_correction = chrono::Utc::now().to_rfc3339();
+    // Recorded later: the day type corrected, effective 2019-11-23.
+    must(&app, "amendTask", "AmendTaskInput", json!({"departmentId": id, "taskId": "t1",
+        "timeLimit": {"days": 20, "kind": "WORKING"}, "effectiveAt": at("2019-11-23"), "reason": "时限按工作日计"})).await;
+
+    let task = |valid: String, known: Option<String>| {
+        let app = &app;
+        let id = id.clone();
+        async move {
+            let mut as_of = json!({"validAt": valid});
+            if let Some(k) = known {
+                as_of["knownAt"] = json!(k);
+            }
+            let data = app
+                .ok(
+                    "query($id: ID!, $asOf: AsOf) { department(id: $id, asOf: $asOf) { tasks { id timeLimit { days kind } risks { wideDiscretion } } } }",
+                    json!({"id": id, "asOf": as_of}),
+                )
+                .await;
+            data["department"]["tasks"][0].clone()
+        }
+    };
+    for day in [
+        "2019-11-23",
+        "2019-11-30",
+        "2019-12-01",
+        "2019-12-15",
+        "2025-01-01",
+    ] {
+        let t = task(at(day), None).await;
+        assert_eq!(
+            t["timeLimit"]["kind"], "WORKING",
+            "as known now, in force {day}"
+        );
+        assert_eq!(t["timeLimit"]["days"], 20);
+    }
+    assert_eq!(
+        task(at("2019-12-15"), None).await["risks"]["wideDiscretion"],
+        true
+    );
+    assert_eq!(
+        task(at("2019-11-30"), None).await["risks"]["wideDiscretion"],
+        false
+    );
+    assert_eq!(
+        task(at("2019-11-22"), None).await["timeLimit"]["kind"],
+        "CALENDAR"
+    );
+    for day in ["2019-11-23", "2019-12-15", "2025-01-01"] {
+        let t = task(at(day), Some(before_correction.clone())).await;
+        assert_eq!(
+            t["timeLimit"]["kind"], "CALENDAR",
+            "as known before the correction, in force {day}"
+        );
+    }
+    assert_eq!(
+        task(at("2019-12-15"), Some(before_correction)).await["risks"]["wideDiscretion"],
+        true
+    );
+}

@@ -322,7 +322,14 @@ impl Department {
                 unit_duty_id,
                 details,
             },
-            C::AmendTask { task_id, details } => E::TaskAmended { task_id, details },
+            C::AmendTask { task_id, patch } => {
+                // The event records the fields that change, as of the command's time.
+                let changes = match self.task(&task_id) {
+                    Ok(t) => patch.changes_from(&t.details),
+                    Err(_) => patch,
+                };
+                E::TaskAmended { task_id, changes }
+            }
             C::RetireTask { task_id } => E::TaskRetired {
                 ended_assignments: self
                     .tasks
@@ -380,9 +387,7 @@ impl Department {
                 self.main_duty(duty_id).is_ok_and(|d| d.text == *text)
             }
             E::UnitRenamed { unit_id, name } => self.unit(unit_id).is_ok_and(|u| u.name == *name),
-            E::TaskAmended { task_id, details } => {
-                self.task(task_id).is_ok_and(|t| t.details == *details)
-            }
+            E::TaskAmended { task_id, changes } => changes.is_empty() && self.task(task_id).is_ok(),
             E::PowerItemAmended { item_id, details } => self
                 .power_item(item_id)
                 .is_ok_and(|p| p.details == *details),
@@ -524,9 +529,9 @@ impl Department {
                 self.unit_duty(unit_duty_id)?;
                 check_high_risk(details)
             }
-            E::TaskAmended { task_id, details } => {
-                self.task(task_id)?;
-                check_high_risk(details)
+            E::TaskAmended { task_id, changes } => {
+                let task = self.task(task_id)?;
+                check_high_risk(&changes.apply(&task.details))
             }
             E::TaskRetired { task_id, .. } => self.task(task_id).map(drop),
             E::PostCreated {
@@ -966,9 +971,9 @@ impl Department {
                     },
                 );
             }
-            E::TaskAmended { task_id, details } => {
+            E::TaskAmended { task_id, changes } => {
                 if let Some(task) = self.tasks.get_mut(&task_id) {
-                    task.details = details;
+                    task.details = changes.apply(&task.details);
                 }
             }
             E::TaskRetired { task_id, .. } => {

@@ -26,6 +26,134 @@ pub struct TaskDetails {
     pub risks: RiskFlags,
 }
 
+/// A change of one optional field: set it, or clear it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Change<T> {
+    /// The field takes this value.
+    Set(T),
+    /// The field is cleared.
+    Clear,
+}
+
+impl<T: Clone> Change<T> {
+    fn value(&self) -> Option<T> {
+        match self {
+            Change::Set(v) => Some(v.clone()),
+            Change::Clear => None,
+        }
+    }
+}
+
+/// An amendment of a task: the fields it names, and nothing else (DESIGN.md rule 9). Applied in
+/// valid-time order, a field it leaves out keeps the value in force at its effective time, so
+/// a backdated correction of another field survives it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskPatch {
+    /// A new name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<Name>,
+    /// 工作范围, set or cleared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<Change<Text>>,
+    /// 工作程序, set or cleared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub procedure: Option<Change<Text>>,
+    /// 工作时限, set or cleared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_limit: Option<Change<TimeLimit>>,
+    /// 工作标准, set or cleared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standard: Option<Change<Text>>,
+    /// 政策标准严格.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strict_policy_standard: Option<bool>,
+    /// 自由裁量空间大.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wide_discretion: Option<bool>,
+    /// 廉政风险.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integrity_risk: Option<bool>,
+}
+
+impl TaskPatch {
+    /// A patch that sets every field to `details` (what a full replacement says).
+    pub fn replacing(details: &TaskDetails) -> Self {
+        let change = |v: &Option<Text>| Some(v.clone().map_or(Change::Clear, Change::Set));
+        Self {
+            name: Some(details.name.clone()),
+            scope: change(&details.scope),
+            procedure: change(&details.procedure),
+            time_limit: Some(details.time_limit.map_or(Change::Clear, Change::Set)),
+            standard: change(&details.standard),
+            strict_policy_standard: Some(details.risks.strict_policy_standard),
+            wide_discretion: Some(details.risks.wide_discretion),
+            integrity_risk: Some(details.risks.integrity_risk),
+        }
+    }
+
+    /// Whether it names no field.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// `details` with the named fields changed.
+    pub fn apply(&self, details: &TaskDetails) -> TaskDetails {
+        let mut d = details.clone();
+        if let Some(name) = &self.name {
+            d.name = name.clone();
+        }
+        if let Some(c) = &self.scope {
+            d.scope = c.value();
+        }
+        if let Some(c) = &self.procedure {
+            d.procedure = c.value();
+        }
+        if let Some(c) = &self.time_limit {
+            d.time_limit = c.value();
+        }
+        if let Some(c) = &self.standard {
+            d.standard = c.value();
+        }
+        if let Some(v) = self.strict_policy_standard {
+            d.risks.strict_policy_standard = v;
+        }
+        if let Some(v) = self.wide_discretion {
+            d.risks.wide_discretion = v;
+        }
+        if let Some(v) = self.integrity_risk {
+            d.risks.integrity_risk = v;
+        }
+        d
+    }
+
+    /// The fields of this patch that would change `details` (what the event records).
+    pub fn changes_from(&self, details: &TaskDetails) -> Self {
+        let after = self.apply(details);
+        fn keep<T: Clone + PartialEq>(field: &Option<T>, before: bool) -> Option<T> {
+            field.clone().filter(|_| before)
+        }
+        Self {
+            name: keep(&self.name, after.name != details.name),
+            scope: keep(&self.scope, after.scope != details.scope),
+            procedure: keep(&self.procedure, after.procedure != details.procedure),
+            time_limit: keep(&self.time_limit, after.time_limit != details.time_limit),
+            standard: keep(&self.standard, after.standard != details.standard),
+            strict_policy_standard: keep(
+                &self.strict_policy_standard,
+                after.risks.strict_policy_standard != details.risks.strict_policy_standard,
+            ),
+            wide_discretion: keep(
+                &self.wide_discretion,
+                after.risks.wide_discretion != details.risks.wide_discretion,
+            ),
+            integrity_risk: keep(
+                &self.integrity_risk,
+                after.risks.integrity_risk != details.risks.integrity_risk,
+            ),
+        }
+    }
+}
+
 /// The three kinds of risk that make a task "high-risk" (高风险).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RiskFlags {
@@ -143,8 +271,8 @@ pub enum DepartmentCommand {
     AmendTask {
         /// Which task.
         task_id: EntityId,
-        /// The new details.
-        details: TaskDetails,
+        /// The fields to change (the others keep their values).
+        patch: TaskPatch,
     },
     /// Retire a task; its assignments end.
     RetireTask {

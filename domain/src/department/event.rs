@@ -5,7 +5,7 @@
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
-use super::command::TaskDetails;
+use super::command::{TaskDetails, TaskPatch};
 use crate::power::PowerItemDetails;
 use crate::values::{
     BodyKind, CreditCode, DepartmentLevel, DivisionCode, EntityId, Headcount, Name, Text,
@@ -131,12 +131,15 @@ pub enum DepartmentEvent {
         /// What it says.
         details: TaskDetails,
     },
-    /// A task's details were replaced.
+    /// A task's named fields were changed, and only those (version 2). Version 1 events
+    /// (`{task_id, details}`: every field replaced) are read as the patch that sets every field
+    /// to its details, which is what they did.
+    #[serde(deserialize_with = "task_amended_v1_or_v2")]
     TaskAmended {
         /// Its id.
         task_id: EntityId,
-        /// The new details.
-        details: TaskDetails,
+        /// The fields changed, with their new values.
+        changes: TaskPatch,
     },
     /// A task was retired; its assignments ended.
     TaskRetired {
@@ -290,6 +293,33 @@ impl DomainEvent for DepartmentEvent {
     }
 
     fn event_version(&self) -> String {
-        "1".to_owned()
+        match self {
+            // Version 2: the fields changed (a patch) instead of every field.
+            Self::TaskAmended { .. } => "2".to_owned(),
+            _ => "1".to_owned(),
+        }
     }
+}
+
+/// The upcaster of `TaskAmended`: version 2 carries the fields changed, version 1 every field.
+fn task_amended_v1_or_v2<'de, D>(deserializer: D) -> Result<(EntityId, TaskPatch), D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Stored {
+        V2 {
+            task_id: EntityId,
+            changes: TaskPatch,
+        },
+        V1 {
+            task_id: EntityId,
+            details: TaskDetails,
+        },
+    }
+    Ok(match Stored::deserialize(deserializer)? {
+        Stored::V2 { task_id, changes } => (task_id, changes),
+        Stored::V1 { task_id, details } => (task_id, TaskPatch::replacing(&details)),
+    })
 }

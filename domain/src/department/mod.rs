@@ -33,6 +33,6 @@ mod event;
 mod tests;
 
 pub use aggregate::{Department, Profile, TaskView};
-pub use command::{DepartmentCommand, RiskFlags, TaskDetails};
+pub use command::{Change, DepartmentCommand, RiskFlags, TaskDetails, TaskPatch};
 pub use error::{DepartmentError, ErrorClass};
 pub use event::{Assignment, DepartmentEvent};

@@ -162,6 +162,38 @@ fn with(mut events: Vec<DepartmentEvent>, more: Vec<DepartmentEvent>) -> Vec<Dep
 
 // --- stored contract ------------------------------------------------------------------------
 
+/// Version 1 of `TaskAmended` carried every field; it is read as the patch that sets them all
+/// (clearing the optional ones it left empty), which is what it did.
+#[test]
+fn a_version_1_task_amendment_reads_as_the_patch_that_replaces_every_field() {
+    let v1 = serde_json::json!({"TaskAmended": {"task_id": "t1",
+        "details": serde_json::to_value(plain_task("新名称")).expect("details")}});
+    let event: DepartmentEvent = serde_json::from_value(v1).expect("upcast");
+    assert_eq!(
+        event,
+        DepartmentEvent::TaskAmended {
+            task_id: id("t1"),
+            changes: TaskPatch::replacing(&plain_task("新名称")),
+        }
+    );
+    let mut state = Department::default();
+    for e in structure() {
+        cqrs_es::Aggregate::apply(&mut state, e);
+    }
+    let mut risky = risky_task();
+    risky.name = name("旧名称");
+    cqrs_es::Aggregate::apply(
+        &mut state,
+        DepartmentEvent::TaskAmended {
+            task_id: id("t1"),
+            changes: TaskPatch::replacing(&risky),
+        },
+    );
+    cqrs_es::Aggregate::apply(&mut state, event);
+    let (_, task) = state.tasks().find(|(k, _)| k.as_str() == "t1").expect("t1");
+    assert_eq!(task.details, &plain_task("新名称"));
+}
+
 #[test]
 fn every_event_serialises_with_its_type_name_as_tag() {
     use cqrs_es::DomainEvent;
@@ -199,7 +231,10 @@ fn every_event_serialises_with_its_type_name_as_tag() {
             },
             DepartmentEvent::TaskAmended {
                 task_id: id("t1"),
-                details: plain_task("x"),
+                changes: TaskPatch {
+                    scope: Some(Change::Clear),
+                    ..TaskPatch::default()
+                },
             },
             DepartmentEvent::TaskRetired {
                 task_id: id("t1"),
@@ -246,7 +281,8 @@ fn every_event_serialises_with_its_type_name_as_tag() {
             .and_then(|o| o.keys().next().cloned())
             .expect("externally tagged");
         assert_eq!(tag, event.event_type());
-        assert_eq!(event.event_version(), "1");
+        let version = if tag == "TaskAmended" { "2" } else { "1" };
+        assert_eq!(event.event_version(), version, "{tag}");
         let back: DepartmentEvent = serde_json::from_value(json).expect("deserialises");
         assert_eq!(back, event);
         if !seen.contains(&tag) {
@@ -933,16 +969,42 @@ fn define_task_unknown_unit_duty_is_refused() {
 }
 
 #[test]
-fn amend_task_new_details_emits_amended() {
+fn amend_task_new_details_emits_the_fields_that_change() {
+    let before = plain_task("组织理论学习");
+    let patch = TaskPatch::replacing(&risky_task());
     Fixture::with(())
         .given(structure())
         .when(DepartmentCommand::AmendTask {
             task_id: id("t1"),
-            details: risky_task(),
+            patch: patch.clone(),
         })
         .then_expect_events(vec![DepartmentEvent::TaskAmended {
             task_id: id("t1"),
-            details: risky_task(),
+            changes: patch.changes_from(&before),
+        }]);
+}
+
+#[test]
+fn amend_task_naming_one_field_records_only_that_field() {
+    Fixture::with(())
+        .given(structure())
+        .when(DepartmentCommand::AmendTask {
+            task_id: id("t1"),
+            patch: TaskPatch {
+                name: Some(name("组织理论学习（季度）")),
+                scope: Some(Change::Set(text("机关全体党员"))),
+                standard: Some(Change::Clear),
+                ..TaskPatch::default()
+            },
+        })
+        .then_expect_events(vec![DepartmentEvent::TaskAmended {
+            task_id: id("t1"),
+            // The standard was not set: clearing it changes nothing and is not recorded.
+            changes: TaskPatch {
+                name: Some(name("组织理论学习（季度）")),
+                scope: Some(Change::Set(text("机关全体党员"))),
+                ..TaskPatch::default()
+            },
         }]);
 }
 
@@ -952,20 +1014,21 @@ fn amend_task_same_details_emits_nothing() {
         .given(structure())
         .when(DepartmentCommand::AmendTask {
             task_id: id("t1"),
-            details: plain_task("组织理论学习"),
+            patch: TaskPatch::replacing(&plain_task("组织理论学习")),
         })
         .then_expect_events(vec![]);
 }
 
 #[test]
 fn amend_task_high_risk_incomplete_is_refused() {
-    let mut details = plain_task("组织理论学习");
-    details.risks.integrity_risk = true;
     Fixture::with(())
         .given(structure())
         .when(DepartmentCommand::AmendTask {
             task_id: id("t1"),
-            details,
+            patch: TaskPatch {
+                integrity_risk: Some(true),
+                ..TaskPatch::default()
+            },
         })
         .then_expect_error(DepartmentError::HighRiskTaskIncomplete(
             "scope, procedure, timeLimit, standard".into(),
@@ -978,7 +1041,7 @@ fn amend_task_unknown_is_refused() {
         .given(structure())
         .when(DepartmentCommand::AmendTask {
             task_id: id("t9"),
-            details: plain_task("x"),
+            patch: TaskPatch::replacing(&plain_task("x")),
         })
         .then_expect_error(DepartmentError::TaskNotFound(id("t9")));
 }
@@ -1676,6 +1739,55 @@ mod valid_time {
             .collect();
         out.sort_by_key(Timed::key);
         out
+    }
+
+    #[test]
+    fn a_backdated_correction_of_one_field_survives_a_later_amendment_of_another() {
+        let limit = |kind| TimeLimit::new(10, kind).expect("limit");
+        // In March the task gets a time limit in calendar days; in May its risk flags are
+        // amended (recorded first); then the March limit is corrected to working days,
+        // effective April (recorded last).
+        let h = history(vec![
+            (
+                3,
+                DepartmentEvent::TaskAmended {
+                    task_id: id("t1"),
+                    changes: TaskPatch {
+                        time_limit: Some(Change::Set(limit(DayKind::Calendar))),
+                        ..TaskPatch::default()
+                    },
+                },
+            ),
+            (
+                5,
+                DepartmentEvent::TaskAmended {
+                    task_id: id("t1"),
+                    changes: TaskPatch {
+                        strict_policy_standard: Some(false),
+                        wide_discretion: Some(false),
+                        ..TaskPatch::default()
+                    },
+                },
+            ),
+        ]);
+        let (events, state) = decide_at::<Department>(
+            &h,
+            DepartmentCommand::AmendTask {
+                task_id: id("t1"),
+                patch: TaskPatch {
+                    time_limit: Some(Change::Set(limit(DayKind::Working))),
+                    ..TaskPatch::default()
+                },
+            },
+            at(4),
+        )
+        .expect("accepted");
+        assert_eq!(events.len(), 1);
+        let (_, task) = state
+            .tasks()
+            .find(|(k, _)| k.as_str() == "t1")
+            .expect("task");
+        assert_eq!(task.details.time_limit, Some(limit(DayKind::Working)));
     }
 
     fn p3_created() -> (u32, DepartmentEvent) {

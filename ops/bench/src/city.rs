@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, TimeZone, Utc};
-use dutyledger_domain::department::{DepartmentCommand, RiskFlags, TaskDetails};
+use dutyledger_domain::department::{DepartmentCommand, RiskFlags, TaskDetails, TaskPatch};
 use dutyledger_domain::values::{
     BodyKind, CreditCode, DayKind, DepartmentLevel, DivisionCode, EntityId, Headcount, Name, Text,
     TimeLimit,
@@ -237,7 +237,7 @@ pub fn plan(
                 let k = rng.below(tasks as u64) as usize;
                 DepartmentCommand::AmendTask {
                     task_id: id(format!("t{k}"))?,
-                    details: task_details(k, a + 2)?,
+                    patch: TaskPatch::replacing(&task_details(k, a + 2)?),
                 }
             }
             45..=59 => {

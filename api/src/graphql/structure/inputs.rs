@@ -1,7 +1,7 @@
 //! Input objects of the department mutations, and their parsing into domain commands.
 
-use async_graphql::{InputObject, ID};
-use dutyledger_domain::department::{DepartmentCommand, RiskFlags, TaskDetails};
+use async_graphql::{InputObject, MaybeUndefined, ID};
+use dutyledger_domain::department::{Change, DepartmentCommand, RiskFlags, TaskDetails, TaskPatch};
 use dutyledger_domain::values::{
     CreditCode, DivisionCode, EntityId, Headcount, Name, Text, TimeLimit,
 };
@@ -295,19 +295,57 @@ pub struct DefineTaskInput {
     pub options: CommandOptions,
 }
 
-/// Replace a task's details.
+/// The risk flags an amendment changes (a flag left out keeps its value).
+#[derive(InputObject, Debug, Clone, Default)]
+pub struct RiskFlagsPatchInput {
+    /// 政策标准严格: strict policy standards.
+    pub strict_policy_standard: Option<bool>,
+    /// 自由裁量空间大: wide discretion.
+    pub wide_discretion: Option<bool>,
+    /// 廉政风险: integrity risk.
+    pub integrity_risk: Option<bool>,
+}
+
+/// Amend a task: change the fields given, and nothing else. A field left out keeps the value
+/// in force at the amendment's effective time (so a backdated correction of another field
+/// survives it); `null` clears an optional field. The event records the fields that change.
 #[derive(InputObject, Debug, Clone)]
 pub struct AmendTaskInput {
     /// The department.
     pub department_id: ID,
     /// The task.
     pub task_id: ID,
-    /// Its new details (all of them).
-    #[graphql(flatten)]
-    pub details: TaskDetailsInput,
+    /// A new name.
+    pub name: Option<String>,
+    /// 工作范围 (`null` clears it).
+    #[graphql(default)]
+    pub scope: MaybeUndefined<String>,
+    /// 工作程序 (`null` clears it).
+    #[graphql(default)]
+    pub procedure: MaybeUndefined<String>,
+    /// 工作时限 (`null` clears it).
+    #[graphql(default)]
+    pub time_limit: MaybeUndefined<TimeLimitInput>,
+    /// 工作标准 (`null` clears it).
+    #[graphql(default)]
+    pub standard: MaybeUndefined<String>,
+    /// Risk flags to change.
+    pub risks: Option<RiskFlagsPatchInput>,
     /// Options.
     #[graphql(flatten)]
     pub options: CommandOptions,
+}
+
+/// A clearable field of an amendment: absent (unchanged), `null` (cleared) or a new value.
+fn change<T, U>(
+    value: &MaybeUndefined<T>,
+    parse: impl FnOnce(&T) -> Result<U, AppError>,
+) -> Result<Option<Change<U>>, AppError> {
+    match value {
+        MaybeUndefined::Undefined => Ok(None),
+        MaybeUndefined::Null => Ok(Some(Change::Clear)),
+        MaybeUndefined::Value(v) => parse(v).map(|u| Some(Change::Set(u))),
+    }
 }
 
 /// Retire a task; its assignments end.
@@ -539,9 +577,31 @@ impl DefineTaskInput {
 impl AmendTaskInput {
     pub(super) fn parse(&self) -> Result<Parsed, AppError> {
         let id = entity("taskId", &self.task_id)?;
+        let risks = self.risks.clone().unwrap_or_default();
+        let patch = TaskPatch {
+            name: self.name.as_deref().map(|n| name("name", n)).transpose()?,
+            scope: change(&self.scope, |v| text("scope", v))?,
+            procedure: change(&self.procedure, |v| text("procedure", v))?,
+            time_limit: change(&self.time_limit, |t| {
+                parse_field(
+                    "timeLimit",
+                    TimeLimit::new(i64::from(t.days), t.kind.into()),
+                )
+            })?,
+            standard: change(&self.standard, |v| text("standard", v))?,
+            strict_policy_standard: risks.strict_policy_standard,
+            wide_discretion: risks.wide_discretion,
+            integrity_risk: risks.integrity_risk,
+        };
+        if patch.is_empty() {
+            return Err(AppError::bad_input(
+                "taskId",
+                "an amendment names at least one field to change",
+            ));
+        }
         let command = DepartmentCommand::AmendTask {
             task_id: id.clone(),
-            details: self.details.parse()?,
+            patch,
         };
         parsed(&self.department_id, &self.options, Some(id), command)
     }
