@@ -456,3 +456,109 @@ async fn a_backdated_correction_of_one_field_survives_a_later_amendment_of_anoth
         true
     );
 }
+
+/// Issue 13: the audit trail follows valid time. Unit U00045 is merged into U00451 effective
+/// 2022-09-04 but recorded only after unit duty D00263 was transferred from U00045 to U00047
+/// (effective and recorded 2022-11-08). As known now, D00263 sat in U00451 until the transfer,
+/// so the transfer moved it out of U00451: U00451's history lists it; as known before the merge
+/// was recorded, it does not.
+#[sqlx::test(migrator = "dutyledger_projections::db::MIGRATOR")]
+async fn a_backdated_merge_re_attributes_a_later_transfer_in_the_audit_trail(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let id = credit_code("60000045");
+    let at = |d: &str| format!("{d}T00:00:00Z");
+    let start = at("2022-01-01");
+    must(&app, "establishDepartment", "EstablishDepartmentInput", json!({"id": id, "name": "临沂市科学技术局",
+        "divisionCode": "371300000000", "level": "CITY", "sector": "科技", "kind": "GOVERNMENT_DEPARTMENT",
+        "effectiveAt": start})).await;
+    must(
+        &app,
+        "defineMainDuty",
+        "DefineMainDutyInput",
+        json!({"departmentId": id, "dutyId": "M1", "text": "负责科技管理", "effectiveAt": start}),
+    )
+    .await;
+    for unit in ["U00045", "U00451", "U00047"] {
+        must(&app, "establishUnit", "EstablishUnitInput", json!({"departmentId": id, "unitId": unit, "name": format!("科室{unit}"), "effectiveAt": start})).await;
+    }
+    must(&app, "assignUnitDuty", "AssignUnitDutyInput", json!({"departmentId": id, "unitDutyId": "D00263", "mainDutyId": "M1", "unitId": "U00045", "text": "科技成果转化", "effectiveAt": start})).await;
+    must(&app, "transferUnitDuty", "TransferUnitDutyInput", json!({"departmentId": id, "unitDutyId": "D00263", "toUnitId": "U00047", "effectiveAt": at("2022-11-08")})).await;
+    let before_merge = Utc::now().to_rfc3339();
+    must(&app, "mergeUnits", "MergeUnitsInput", json!({"departmentId": id, "unitId": "U00045", "intoUnitId": "U00451", "effectiveAt": at("2022-09-04")})).await;
+
+    // The list already answers in valid time.
+    let d = app
+        .ok(
+            "query($id: ID!, $asOf: AsOf) { department(id: $id, asOf: $asOf) { unitDuties { id unit { id } } } }",
+            json!({"id": id, "asOf": {"validAt": at("2022-10-01")}}),
+        )
+        .await;
+    assert_eq!(d["department"]["unitDuties"][0]["unit"]["id"], "U00451");
+
+    let history = |unit: &'static str, known: Option<String>| {
+        let app = &app;
+        let id = id.clone();
+        async move {
+            let data = app
+                .ok(
+                    "query($id: ID!, $unit: ID!, $known: DateTime) { history(departmentId: $id, entity: {kind: UNIT, id: $unit}, knownAt: $known, first: 100) { edges { node { eventType effectiveAt } } } }",
+                    json!({"id": id, "unit": unit, "known": known}),
+                )
+                .await;
+            data["history"]["edges"]
+                .as_array()
+                .map(|edges| {
+                    edges
+                        .iter()
+                        .map(|e| e["node"]["eventType"].as_str().unwrap_or("").to_owned())
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        }
+    };
+    let now = history("U00451", None).await;
+    assert!(
+        now.contains(&"UnitDutyTransferred".to_owned()),
+        "as known now: {now:?}"
+    );
+    assert!(now.contains(&"UnitMerged".to_owned()), "{now:?}");
+    let then = history("U00451", Some(before_merge.clone())).await;
+    assert!(
+        !then.contains(&"UnitDutyTransferred".to_owned()),
+        "as known before the merge: {then:?}"
+    );
+    // U00045 held the duty until the merge as known now, so the transfer no longer moved it
+    // out of U00045; as known before the merge it did.
+    assert!(!history("U00045", None)
+        .await
+        .contains(&"UnitDutyTransferred".to_owned()));
+    assert!(history("U00045", Some(before_merge.clone()))
+        .await
+        .contains(&"UnitDutyTransferred".to_owned()));
+    // asOf.knownAt says the same as knownAt.
+    let data = app
+        .ok(
+            "query($id: ID!, $known: DateTime) { history(departmentId: $id, entity: {kind: UNIT, id: \"U00451\"}, asOf: {knownAt: $known}) { edges { node { eventType } } } }",
+            json!({"id": id, "known": before_merge}),
+        )
+        .await;
+    assert!(!data.to_string().contains("UnitDutyTransferred"));
+
+    // changes() over the period names the transfer behind U00451's difference... the duty's
+    // difference names it as known now.
+    let data = app
+        .ok(
+            "query($id: ID!) { changes(departmentId: $id, from: \"2022-10-01T00:00:00Z\", to: \"2022-12-01T00:00:00Z\") { kind id events { eventType } } }",
+            json!({"id": id}),
+        )
+        .await;
+    let duty = data["changes"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == "D00263"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        duty["events"][0]["eventType"], "UnitDutyTransferred",
+        "{data:#}"
+    );
+}

@@ -180,8 +180,31 @@ impl AuditQuery {
         #[graphql(desc = "Effective at or before.")] effective_to: Option<DateTime<Utc>>,
         #[graphql(desc = "Page size, 1 to 500 (default 50).")] first: Option<i32>,
         #[graphql(desc = "Continue after this cursor.")] after: Option<String>,
+        #[graphql(
+            desc = "As known at (default: now; not in the future): only events recorded by then, each listed under the entities it touched in the timeline known then (a backdated merge or transfer recorded later re-attributes the later events it affects, from the time it was recorded)."
+        )]
+        known_at: Option<DateTime<Utc>>,
+        #[graphql(
+            desc = "The same as `knownAt`, as every list query takes it (`validAt` does not apply: the history spans all valid time)."
+        )]
+        as_of: Option<AsOfInput>,
     ) -> async_graphql::Result<HistoryConnection> {
         let (app, rc) = request(ctx)?;
+        let known = match (known_at, as_of.as_ref().and_then(|a| a.known_at)) {
+            (Some(a), Some(b)) if a != b => {
+                return Err(AppError::bad_input(
+                    "knownAt",
+                    "knownAt and asOf.knownAt differ; give one",
+                )
+                .into())
+            }
+            (a, b) => a.or(b),
+        };
+        let known_at = AsOfInput::resolve(Some(AsOfInput {
+            valid_at: None,
+            known_at: known,
+        }))?
+        .known_at;
         let department = parse_field("departmentId", CreditCode::parse(&department_id))?;
         authorize(&rc.actor, Access::ReadDepartment(&department))?;
         let first = first.unwrap_or(50);
@@ -219,6 +242,7 @@ impl AuditQuery {
             .transpose()?
             .unwrap_or(0);
         let filter = HistoryFilter {
+            known_at: Some(known_at),
             entity,
             recorded_from,
             recorded_to,

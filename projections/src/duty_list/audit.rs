@@ -24,6 +24,9 @@ pub struct HistoryFilter {
     pub effective_from: Option<DateTime<Utc>>,
     /// Effective at or before.
     pub effective_to: Option<DateTime<Utc>>,
+    /// As known at (transaction time; `None`: now): events recorded by then, attributed to the
+    /// entities they touched in the timeline known then.
+    pub known_at: Option<DateTime<Utc>>,
 }
 
 /// One page of a history.
@@ -55,7 +58,9 @@ pub async fn history(
         "SELECT {COLUMNS} FROM events e \
          WHERE e.aggregate_type = 'department' AND e.aggregate_id = $1 AND e.sequence > $2 \
            AND ($3::text IS NULL OR e.sequence IN (SELECT t.sequence FROM duty_list_touches t \
-                 WHERE t.department_id = $1 AND t.kind = $3 AND t.entity_id = $4)) \
+                 WHERE t.department_id = $1 AND t.kind = $3 AND t.entity_id = $4 \
+                   AND t.known @> COALESCE($10::timestamptz, now()))) \
+           AND ($10::timestamptz IS NULL OR e.recorded_at <= $10) \
            AND ($5::timestamptz IS NULL OR e.recorded_at >= $5) \
            AND ($6::timestamptz IS NULL OR e.recorded_at <= $6) \
            AND ($7::timestamptz IS NULL OR e.effective_at >= $7) \
@@ -71,6 +76,7 @@ pub async fn history(
     .bind(filter.effective_from)
     .bind(filter.effective_to)
     .bind(first + 1)
+    .bind(filter.known_at)
     .fetch_all(pool)
     .await?;
     let mut events = rows
@@ -165,7 +171,7 @@ pub async fn changes(
          JOIN events e ON e.aggregate_type = 'department' AND e.aggregate_id = t.department_id \
                       AND e.sequence = t.sequence \
          WHERE t.department_id = $1 AND e.effective_at > $4 AND e.effective_at <= $5 \
-           AND e.recorded_at <= $6 \
+           AND e.recorded_at <= $6 AND t.known @> $6 \
          ORDER BY e.effective_at, e.sequence"
     ))
     .bind(department)

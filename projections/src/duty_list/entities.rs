@@ -3,7 +3,7 @@
 //! change.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use dutyledger_domain::department::{Department, TaskView};
 use dutyledger_domain::power::PowerItemDetails;
@@ -295,6 +295,21 @@ pub fn entities(state: &Department) -> BTreeMap<Key, Value> {
         .into_iter()
         .filter_map(|c| c.new.map(|v| (c.key, v)))
         .collect()
+}
+
+/// The entities one event touched, given the state before and after it (in valid time): every
+/// entity it changed, and the parents of each, before and after (a duty moved from one unit to
+/// another touches both units). The audit trail (`history`, the events behind `changes`)
+/// lists an event under exactly these.
+pub fn touched_by(before: &Department, after: &Department) -> BTreeSet<Key> {
+    let mut touched = BTreeSet::new();
+    for Change { key, old, new } in diff(before, after) {
+        for v in old.iter().chain(new.iter()) {
+            touched.extend(parents(key.0, v));
+        }
+        touched.insert(key);
+    }
+    touched
 }
 
 /// The keys an entity's change also touches: its parents (a unit for its duties, tasks and

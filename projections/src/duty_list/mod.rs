@@ -11,7 +11,7 @@ mod project;
 mod query;
 
 pub use audit::{changes, history, EntityChange, HistoryFilter, HistoryPage};
-pub use entities::{diff, entities, Change, Key, Kind};
+pub use entities::{diff, entities, parents, touched_by, Change, Key, Kind};
 pub use project::{enum_text, DutyList, Tables};
 pub use query::{
     department_level, departments, structure, AsOf, Coverage, DepartmentRow, DepartmentStructure,

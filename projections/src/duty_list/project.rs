@@ -28,7 +28,7 @@ use dutyledger_domain::timeline::{self, Decide, Timed};
 use serde_json::Value;
 use sqlx::{PgConnection, Row};
 
-use super::entities::{diff, entities, parents, Change, Key, Kind};
+use super::entities::{diff, entities, parents, touched_by, Change, Key, Kind};
 use crate::event_log::{self, StoredEvent};
 use crate::projector::Projection;
 use crate::StoreError;
@@ -232,7 +232,7 @@ async fn apply_in_order(
         }
         touched.insert(key);
     }
-    record_touches(conn, t, dep, event.sequence, &touched).await?;
+    record_touches(conn, t, dep, event.sequence, &touched, recorded).await?;
     Ok(after)
 }
 
@@ -364,6 +364,7 @@ async fn record_touches(
     dep: &str,
     sequence: i64,
     touched: &BTreeSet<Key>,
+    recorded: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     if touched.is_empty() {
         return Ok(());
@@ -371,16 +372,87 @@ async fn record_touches(
     let kinds: Vec<&str> = touched.iter().map(|k| k.0.as_str()).collect();
     let ids: Vec<String> = touched.iter().map(|k| entity_id(k, dep)).collect();
     sqlx::query(&format!(
-        "INSERT INTO {} (department_id, kind, entity_id, sequence) \
-         SELECT $1, k, i, $4 FROM UNNEST($2::text[], $3::text[]) AS t(k, i) ON CONFLICT DO NOTHING",
+        "INSERT INTO {} (department_id, kind, entity_id, sequence, known) \
+         SELECT $1, k, i, $4, tstzrange($5, NULL) FROM UNNEST($2::text[], $3::text[]) AS t(k, i) \
+         ON CONFLICT (department_id, kind, entity_id, sequence) WHERE upper_inf(known) DO NOTHING",
         t.touches
     ))
     .bind(dep)
     .bind(&kinds)
     .bind(&ids)
     .bind(sequence)
+    .bind(recorded)
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// Brings the touches currently known for the events `touched` names (the new event and every
+/// event after it in valid time) to what the new timeline says, from transaction time
+/// `recorded` on: touches no longer true are closed (what was known before stays answerable),
+/// new ones are opened.
+async fn retouch(
+    conn: &mut PgConnection,
+    t: &Tables,
+    dep: &str,
+    touched: &BTreeMap<i64, BTreeSet<Key>>,
+    recorded: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let sequences: Vec<i64> = touched.keys().copied().collect();
+    let rows = sqlx::query(&format!(
+        "SELECT kind, entity_id, sequence, lower(known) AS known_from FROM {} \
+         WHERE department_id = $1 AND sequence = ANY($2) AND upper_inf(known)",
+        t.touches
+    ))
+    .bind(dep)
+    .bind(&sequences)
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in &rows {
+        let kind: String = row.try_get("kind")?;
+        let id: String = row.try_get("entity_id")?;
+        let sequence: i64 = row.try_get("sequence")?;
+        let Some(k) = Kind::parse(&kind) else {
+            continue;
+        };
+        let key: Key = (
+            k,
+            if k == Kind::Department {
+                String::new()
+            } else {
+                id.clone()
+            },
+        );
+        if touched
+            .get(&sequence)
+            .is_some_and(|keys| keys.contains(&key))
+        {
+            continue;
+        }
+        let known_from: DateTime<Utc> = row.try_get("known_from")?;
+        let condition = "department_id = $1 AND kind = $2 AND entity_id = $3 AND sequence = $4 \
+                         AND upper_inf(known)";
+        let sql = if known_from >= recorded {
+            // Known only since this very transaction: it was never visible.
+            format!("DELETE FROM {} WHERE {condition}", t.touches)
+        } else {
+            format!(
+                "UPDATE {} SET known = tstzrange(lower(known), $5) WHERE {condition}",
+                t.touches
+            )
+        };
+        sqlx::query(&sql)
+            .bind(dep)
+            .bind(&kind)
+            .bind(&id)
+            .bind(sequence)
+            .bind(recorded)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for (sequence, keys) in touched {
+        record_touches(conn, t, dep, *sequence, keys, recorded).await?;
+    }
     Ok(())
 }
 
@@ -440,10 +512,13 @@ async fn apply_with_history(
         .map(|(k, v)| (k, vec![(at, Some(v))]))
         .collect();
     let mut created: BTreeMap<Key, i64> = BTreeMap::new();
+    // What each event from `at` on touches in the new timeline (the audit trail).
+    let mut touches: BTreeMap<i64, BTreeSet<Key>> = BTreeMap::new();
     for e in &history[split..] {
         let before = state.clone();
         state.note_effective(e.effective_at);
         Decide::evolve(&mut state, e.event.clone());
+        touches.insert(e.sequence as i64, touched_by(&before, &state));
         for Change { key, old, new } in diff(&before, &state) {
             if old.is_none() {
                 created.entry(key.clone()).or_insert(e.sequence as i64);
@@ -487,7 +562,6 @@ async fn apply_with_history(
     }
 
     let keys: BTreeSet<Key> = new_timeline.keys().chain(stored.keys()).cloned().collect();
-    let mut touched = BTreeSet::new();
     for key in keys {
         let known = stored.remove(&key).unwrap_or_default();
         let mut old_segments: Segments = Vec::new();
@@ -528,13 +602,8 @@ async fn apply_with_history(
                 conn, t, dep, key.0, &id, value, *from, to, recorded, ordinal,
             )
             .await?;
-            touched.extend(parents(key.0, value));
         }
-        for row in &known {
-            touched.extend(parents(key.0, &row.data));
-        }
-        touched.insert(key);
     }
-    record_touches(conn, t, dep, event.sequence, &touched).await?;
+    retouch(conn, t, dep, &touches, recorded).await?;
     Ok(state)
 }
