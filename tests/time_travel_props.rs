@@ -18,7 +18,7 @@ use dutyledger_domain::values::{
     BodyKind, CreditCode, DepartmentLevel, DivisionCode, EntityId, Headcount, Name, Text,
 };
 use dutyledger_projections::duty_list::{
-    self, touched_by, AsOf, DepartmentStructure, HistoryFilter, Key, Kind,
+    self, entities, touched_by, AsOf, DepartmentStructure, HistoryFilter, Key, Kind,
 };
 use dutyledger_projections::event_log::{self, EventStore};
 use dutyledger_projections::projector::Projector;
@@ -417,6 +417,91 @@ async fn run_case(
                 },
             ));
         }
+        // The events behind each difference between two valid times, as known at `k`.
+        let mut touching: BTreeMap<Key, Vec<(DateTime<Utc>, i64)>> = BTreeMap::new();
+        {
+            let mut replay: Vec<_> = events.iter().filter(|e| e.recorded_at <= k).collect();
+            replay.sort_by_key(|e| (e.effective_at, e.sequence));
+            let mut state = Department::default();
+            for e in replay {
+                let before = state.clone();
+                state.apply(serde_json::from_value(e.payload.clone()).expect("decode"));
+                for key in touched_by(&before, &state) {
+                    touching
+                        .entry(key)
+                        .or_default()
+                        .push((e.effective_at, e.sequence));
+                }
+            }
+        }
+        let fold_at = |v: DateTime<Utc>| {
+            let mut replay: Vec<_> = events
+                .iter()
+                .filter(|e| e.recorded_at <= k && e.effective_at <= v)
+                .collect();
+            replay.sort_by_key(|e| (e.effective_at, e.sequence));
+            let mut state = Department::default();
+            for e in replay {
+                state.apply(serde_json::from_value(e.payload.clone()).expect("decode"));
+            }
+            entities(&state)
+        };
+        let day = |y, m, d| {
+            Utc.with_ymd_and_hms(y, m, d, 0, 0, 0)
+                .single()
+                .expect("date")
+        };
+        let points = [
+            day(2019, 6, 1),
+            day(2020, 6, 15),
+            Utc::now(),
+            day(2035, 1, 1),
+        ];
+        for (i, &from) in points.iter().enumerate() {
+            for &to in &points[i + 1..] {
+                let (before, after) = (fold_at(from), fold_at(to));
+                let mut expected: BTreeSet<(Key, Vec<i64>)> = BTreeSet::new();
+                let all: BTreeSet<&Key> = before.keys().chain(after.keys()).collect();
+                for key in all {
+                    if before.get(key) == after.get(key) {
+                        continue;
+                    }
+                    let behind = touching
+                        .get(key)
+                        .map(|t| {
+                            t.iter()
+                                .filter(|(at, _)| *at > from && *at <= to)
+                                .map(|(_, q)| *q)
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    expected.insert((key.clone(), behind));
+                }
+                let got: BTreeSet<(Key, Vec<i64>)> =
+                    duty_list::changes(pool, code.as_str(), from, to, k)
+                        .await
+                        .expect("changes")
+                        .into_iter()
+                        .map(|c| {
+                            let id = if c.kind == Kind::Department {
+                                String::new()
+                            } else {
+                                c.id
+                            };
+                            ((c.kind, id), c.events.iter().map(|e| e.sequence).collect())
+                        })
+                        .collect();
+                prop_assert_eq!(
+                    got,
+                    expected,
+                    "changes {} .. {} as known at {}",
+                    from,
+                    to,
+                    k
+                );
+            }
+        }
+
         for key in keys {
             if key.0 == Kind::Department {
                 continue; // the department's history is every event of its stream
