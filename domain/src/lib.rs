@@ -16,6 +16,8 @@
 //! - [`power`]: the power list's value types (kinds with their codes, time-limit rules).
 //! - [`refusal`]: what every refused command has in common (class, rule, the later fact it
 //!   would break), implemented by each aggregate's error.
+//! - [`workflow`]: the workflow chart aggregate (工作流程图): versions of a task's steps,
+//!   sub-steps, materials, time limits and sign-off levels; re-engineering figures.
 //! - [`timeline`]: valid time: folding in `(effective_at, sequence)` order and deciding a
 //!   command at a point in history.
 
@@ -28,3 +30,4 @@ pub mod power;
 pub mod refusal;
 pub mod timeline;
 pub mod values;
+pub mod workflow;
