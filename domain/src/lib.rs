@@ -5,6 +5,8 @@
 //! - [`values`]: value types that parse their input (credit codes, division codes, ids, names).
 //! - [`boundary`]: the boundary matter aggregate (职责边界事项: parties, rulings per stage,
 //!   disputes).
+//! - [`calendar`]: the working-day calendar (工作日历: holidays and make-up working days loaded
+//!   per year) and working-day arithmetic in Beijing dates.
 //! - [`concerns`]: which departments an event concerns (DESIGN.md rule 8), said by each
 //!   aggregate's state and recorded with every event.
 //! - [`department`]: the department aggregate (三定: main duties, units, unit duties, tasks,
@@ -22,6 +24,7 @@
 //!   command at a point in history.
 
 pub mod boundary;
+pub mod calendar;
 pub mod concerns;
 pub mod department;
 pub mod metadata;
