@@ -6,13 +6,16 @@ use std::time::Duration;
 
 use cqrs_es::Aggregate;
 use dutyledger_domain::boundary::BoundaryMatter;
+use dutyledger_domain::calendar::Calendar;
 use dutyledger_domain::department::Department;
 use dutyledger_domain::performance::PerformanceRecord;
+use dutyledger_domain::workflow::WorkflowChart;
 use dutyledger_projections::boundary_list::BoundaryList;
 use dutyledger_projections::duty_list::DutyList;
 use dutyledger_projections::event_log::{EventNotifier, EventStore};
 use dutyledger_projections::performance::{self, Rollups};
 use dutyledger_projections::projector::{Projection, ProjectionWatch, Projector};
+use dutyledger_projections::workflow::WorkflowCharts;
 use sqlx::PgPool;
 
 pub use crate::service::{CommandOutcome, Commands, When};
@@ -34,14 +37,17 @@ pub fn projections() -> Vec<Arc<dyn Projection>> {
         Arc::new(DutyList::default()),
         Arc::new(BoundaryList),
         Arc::new(Rollups),
+        Arc::new(WorkflowCharts),
     ]
 }
 
 /// The aggregate types this build writes (for diagnostics).
-pub const AGGREGATE_TYPES: [&str; 3] = [
+pub const AGGREGATE_TYPES: [&str; 5] = [
     Department::TYPE,
     BoundaryMatter::TYPE,
     PerformanceRecord::TYPE,
+    WorkflowChart::TYPE,
+    Calendar::TYPE,
 ];
 
 impl AppState {

@@ -243,9 +243,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             db::migrate(&pool).await?;
             let state = AppState::new(pool, Duration::from_secs(10));
             let projector = state.spawn_projector();
-            let report = crate::seed::seed(&state)
+            let mut report = crate::seed::seed(&state)
                 .await
                 .map_err(|e| anyhow::anyhow!("seeding failed: {} ({})", e.message(), e.code()))?;
+            let items = crate::seed::seed_approval_items(&state)
+                .await
+                .map_err(|e| anyhow::anyhow!("seeding failed: {} ({})", e.message(), e.code()))?;
+            report.commands += items.commands;
+            report.events += items.events;
             projector.abort();
             tracing::info!(
                 commands = report.commands,

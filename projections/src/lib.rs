@@ -9,12 +9,17 @@
 //! - [`rebuild`]: rebuilding a read model into shadow tables and swapping it in.
 //! - [`boundary_list`]: the boundary list read model (matters, rulings, disputes) and its
 //!   queries.
+//! - [`calendar`]: the working-day calendar as of a point in both times, folded from its
+//!   stream (no read model of its own: ADR 0013).
 //! - [`duty_list`]: the duty-task list read model (departments, units, duties, tasks, posts,
 //!   assignments) and its queries, including decomposition coverage.
 //! - [`performance`]: performance records: batch ingest, the rollups and the performance views.
+//! - [`workflow`]: published workflow chart versions (in valid and transaction time) and their
+//!   queries.
 //! - [`error`]: this crate's error type.
 
 pub mod boundary_list;
+pub mod calendar;
 pub mod db;
 pub mod duty_list;
 pub mod error;
@@ -23,6 +28,7 @@ pub mod monitor;
 pub mod performance;
 pub mod projector;
 pub mod rebuild;
+pub mod workflow;
 
 pub use error::StoreError;
 pub use event_log::{Cursor, StoredEvent};

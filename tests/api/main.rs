@@ -25,3 +25,4 @@ mod records_fixture;
 mod seed;
 mod structure_api;
 mod time_travel;
+mod workflow;

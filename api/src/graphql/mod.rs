@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod boundary;
+pub mod calendar;
 pub mod error;
 pub mod event;
 pub mod feed;
@@ -10,6 +11,7 @@ pub mod kit;
 pub mod performance;
 pub mod structure;
 pub mod time;
+pub mod workflow;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema, ServerError, Value};
 
@@ -23,7 +25,9 @@ pub struct Query(
     feed::FeedQuery,
     structure::PowerQuery,
     boundary::BoundaryQuery,
+    calendar::CalendarQuery,
     performance::PerformanceQuery,
+    workflow::WorkflowQuery,
 );
 
 /// All mutations.
@@ -32,7 +36,9 @@ pub struct Mutation(
     structure::StructureMutation,
     structure::PowerMutation,
     boundary::BoundaryMutation,
+    calendar::CalendarMutation,
     performance::PerformanceMutation,
+    workflow::WorkflowMutation,
 );
 
 /// All subscriptions.

@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use dutyledger_domain::boundary::{BoundaryCommand, BoundaryMatter};
+use dutyledger_domain::calendar::{Calendar, CalendarCommand};
 use dutyledger_domain::department::{Department, DepartmentCommand};
+use dutyledger_domain::workflow::{WorkflowChart, WorkflowCommand};
 use dutyledger_domain::values::CreditCode;
 use dutyledger_projections::boundary_list;
 use dutyledger_projections::duty_list::AsOf;
@@ -68,5 +70,40 @@ impl Executable for BoundaryMatter {
             }
             _ => Ok(()),
         }
+    }
+}
+
+/// A task's workflow chart is part of its department's structure (“one table, one chart”):
+/// written by whoever may change that department's structure. The stream is `department/task`.
+#[async_trait::async_trait]
+impl Executable for WorkflowChart {
+    const READ_MODELS: ReadModels = ReadModels::Lists;
+
+    async fn authorize(
+        _commands: &Commands,
+        ctx: &RequestContext,
+        id: &str,
+        _command: &WorkflowCommand,
+    ) -> Result<(), AppError> {
+        let department = id.split_once('/').map_or(id, |(d, _)| d);
+        let department = parse_field("departmentId", CreditCode::parse(department))?;
+        authorize(&ctx.actor, Access::WriteStructure(&department))
+    }
+}
+
+/// The working-day calendar is everyone's: only the supervision office (and the system, for the
+/// CLI and the seed) loads or amends it. It has no read model (ADR 0013): nothing to wait for
+/// but the projector passing its events.
+#[async_trait::async_trait]
+impl Executable for Calendar {
+    const READ_MODELS: ReadModels = ReadModels::Lists;
+
+    async fn authorize(
+        _commands: &Commands,
+        ctx: &RequestContext,
+        _id: &str,
+        _command: &CalendarCommand,
+    ) -> Result<(), AppError> {
+        authorize(&ctx.actor, Access::WriteCalendar)
     }
 }

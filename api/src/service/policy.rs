@@ -33,6 +33,8 @@ pub enum Access<'a> {
     WriteAnyStructure,
     /// Write some department's performance records (asked before a batch is parsed).
     WriteAnyRecords,
+    /// Load or amend the working-day calendar (holidays and make-up working days).
+    WriteCalendar,
 }
 
 /// Which departments an actor may see.
@@ -98,6 +100,7 @@ pub fn authorize(actor: &Actor, access: Access<'_>) -> Result<(), AppError> {
         Access::ReadBoundaries => forbidden(actor, "read boundary matters"),
         Access::WriteAnyStructure => forbidden(actor, "change department structure"),
         Access::WriteAnyRecords => forbidden(actor, "write performance records"),
+        Access::WriteCalendar => forbidden(actor, "change the working-day calendar"),
     })
 }
 
@@ -213,6 +216,25 @@ mod tests {
                 authorize(&actor, Access::WriteAnyRecords).is_ok(),
             ];
             assert_eq!(got, expected, "{:?}", actor.role);
+        }
+    }
+
+    #[test]
+    fn only_the_supervision_office_and_the_system_write_the_calendar() {
+        let own = code("00000001");
+        for (actor, allowed) in [
+            (Actor::new(Role::Supervisor, "s", vec![]), true),
+            (Actor::system("cli"), true),
+            (Actor::new(Role::Clerk, "c", vec![own]), false),
+            (Actor::new(Role::Reviewer, "r", vec![]), false),
+            (Actor::new(Role::Integrator, "i", vec![]), false),
+        ] {
+            assert_eq!(
+                authorize(&actor, Access::WriteCalendar).is_ok(),
+                allowed,
+                "{:?}",
+                actor.role
+            );
         }
     }
 }

@@ -522,6 +522,24 @@ impl Task {
         t.strict_policy_standard || t.wide_discretion || t.integrity_risk
     }
 
+    /// Its workflow chart (工作流程图): the version in force at the same point in valid and
+    /// transaction time as the list (null if none).
+    async fn workflow(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<crate::graphql::workflow::types::WorkflowVersion>> {
+        let (app, rc) = request(ctx)?;
+        let found = dutyledger_projections::workflow::in_force(
+            &app.pool,
+            &self.s.department.department_id,
+            &self.s.tasks[self.i].task_id,
+            self.s.as_of,
+        )
+        .await
+        .map_err(|e| AppError::from_store(e, &rc.request_id))?;
+        Ok(found.map(Into::into))
+    }
+
     /// The unit duty it is split from.
     async fn unit_duty(&self) -> Option<UnitDuty> {
         self.s

@@ -28,6 +28,8 @@ use crate::auth::Actor;
 use crate::context::RequestContext;
 use crate::service::AppError;
 
+pub mod workflows;
+
 /// Linyi's division code.
 pub const LINYI: &str = "371300000000";
 
@@ -932,5 +934,21 @@ pub async fn seed(state: &AppState) -> Result<SeedReport, AppError> {
             report.records += outcome.stored;
         }
     }
+    let emergency = EMERGENCY_MANAGEMENT.credit_code().map_err(bad)?;
+    workflows::relief(state, &ctx, &emergency, since, &mut report).await?;
+    Ok(report)
+}
+
+/// Loads the administrative approval bureau's 927 items with their workflow charts in two
+/// versions (the re-engineering demo, [`workflows::approval_items`]); after [`seed`]. A second
+/// run appends nothing.
+pub async fn seed_approval_items(state: &AppState) -> Result<SeedReport, AppError> {
+    let ctx = RequestContext::new(Actor::system("seed"));
+    let mut report = SeedReport::default();
+    let since = chrono::DateTime::parse_from_rfc3339(IN_FORCE_SINCE)
+        .map_err(|e| AppError::bad_input("seed", e))?
+        .with_timezone(&chrono::Utc);
+    let bureau = ADMINISTRATIVE_APPROVAL.credit_code().map_err(bad)?;
+    workflows::approval_items(state, &ctx, &bureau, since, &mut report).await?;
     Ok(report)
 }
