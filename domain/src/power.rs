@@ -197,6 +197,111 @@ pub struct PowerItemDetails {
     pub promised_limit: Option<TimeLimit>,
 }
 
+/// An amendment of a power item: the fields it names, and nothing else (DESIGN.md rule 9). A
+/// field left out keeps the value in force at the amendment's effective time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PowerItemPatch {
+    /// 事项编码.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<PowerCode>,
+    /// 事项名称.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<Name>,
+    /// 子项名称, set (`Some(Some)`) or cleared (`Some(None)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_item: Option<Option<Name>>,
+    /// 权力类型.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<PowerKind>,
+    /// 设定依据.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_basis: Option<Text>,
+    /// 承办科室.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_id: Option<EntityId>,
+    /// 行使层级.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<DepartmentLevel>,
+    /// 责任事项 (the whole list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stages: Option<Vec<Name>>,
+    /// 追责情形 (the whole list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accountability: Option<Vec<Text>>,
+    /// 法定时限, set or cleared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statutory_limit: Option<Option<TimeLimit>>,
+    /// 承诺时限, set or cleared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promised_limit: Option<Option<TimeLimit>>,
+}
+
+impl PowerItemPatch {
+    /// The patch that sets every field to `details` (what a full replacement says).
+    pub fn replacing(details: &PowerItemDetails) -> Self {
+        Self {
+            code: Some(details.code.clone()),
+            name: Some(details.name.clone()),
+            sub_item: Some(details.sub_item.clone()),
+            kind: Some(details.kind),
+            legal_basis: Some(details.legal_basis.clone()),
+            unit_id: Some(details.unit_id.clone()),
+            level: Some(details.level),
+            stages: Some(details.stages.clone()),
+            accountability: Some(details.accountability.clone()),
+            statutory_limit: Some(details.statutory_limit),
+            promised_limit: Some(details.promised_limit),
+        }
+    }
+
+    /// Whether it names no field.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// `details` with the named fields changed.
+    pub fn apply(&self, details: &PowerItemDetails) -> PowerItemDetails {
+        fn set<T: Clone>(field: &Option<T>, target: &mut T) {
+            if let Some(v) = field {
+                *target = v.clone();
+            }
+        }
+        let mut d = details.clone();
+        set(&self.code, &mut d.code);
+        set(&self.name, &mut d.name);
+        set(&self.sub_item, &mut d.sub_item);
+        set(&self.kind, &mut d.kind);
+        set(&self.legal_basis, &mut d.legal_basis);
+        set(&self.unit_id, &mut d.unit_id);
+        set(&self.level, &mut d.level);
+        set(&self.stages, &mut d.stages);
+        set(&self.accountability, &mut d.accountability);
+        set(&self.statutory_limit, &mut d.statutory_limit);
+        set(&self.promised_limit, &mut d.promised_limit);
+        d
+    }
+
+    /// The patch of the fields in which `after` differs from `before` (what an event records).
+    pub fn between(before: &PowerItemDetails, after: &PowerItemDetails) -> Self {
+        fn diff<T: Clone + PartialEq>(a: &T, b: &T) -> Option<T> {
+            (a != b).then(|| b.clone())
+        }
+        Self {
+            code: diff(&before.code, &after.code),
+            name: diff(&before.name, &after.name),
+            sub_item: diff(&before.sub_item, &after.sub_item),
+            kind: diff(&before.kind, &after.kind),
+            legal_basis: diff(&before.legal_basis, &after.legal_basis),
+            unit_id: diff(&before.unit_id, &after.unit_id),
+            level: diff(&before.level, &after.level),
+            stages: diff(&before.stages, &after.stages),
+            accountability: diff(&before.accountability, &after.accountability),
+            statutory_limit: diff(&before.statutory_limit, &after.statutory_limit),
+            promised_limit: diff(&before.promised_limit, &after.promised_limit),
+        }
+    }
+}
+
 /// A time limit in calendar days, for comparing limits counted differently (five working days
 /// make a calendar week).
 pub fn calendar_days(limit: TimeLimit) -> u32 {

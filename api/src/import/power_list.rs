@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use dutyledger_domain::department::{Department, DepartmentCommand};
-use dutyledger_domain::power::{PowerCode, PowerItemDetails, PowerKind};
+use dutyledger_domain::power::{PowerCode, PowerItemDetails, PowerItemPatch, PowerKind};
 use dutyledger_domain::values::{
     CreditCode, DayKind, DepartmentLevel, EntityId, Name, Text, TimeLimit,
 };
@@ -549,7 +549,11 @@ async fn import_row(
         return Ok(report);
     };
     let command = if exists {
-        DepartmentCommand::AmendPowerItem { item_id, details }
+        // A row states the whole item: the amendment sets every field.
+        DepartmentCommand::AmendPowerItem {
+            item_id,
+            patch: PowerItemPatch::replacing(&details),
+        }
     } else {
         DepartmentCommand::ListPowerItem { item_id, details }
     };

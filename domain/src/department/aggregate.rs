@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::command::{DepartmentCommand, TaskDetails};
 use super::error::DepartmentError;
 use super::event::{Assignment, DepartmentEvent};
-use crate::power::{promise_exceeds_statute, PowerItemDetails};
+use crate::power::{promise_exceeds_statute, PowerItemDetails, PowerItemPatch};
 use crate::timeline::{Decide, Timed};
 use crate::values::{
     BodyKind, CreditCode, DepartmentLevel, DivisionCode, EntityId, Headcount, Name, Text,
@@ -356,10 +356,16 @@ impl Department {
                 item_id,
                 details: with_template(details),
             },
-            C::AmendPowerItem { item_id, details } => E::PowerItemAmended {
-                item_id,
-                details: with_template(details),
-            },
+            C::AmendPowerItem { item_id, patch } => {
+                // The event records the fields that change, as of the command's time.
+                let changes = match self.power_item(&item_id) {
+                    Ok(p) => {
+                        PowerItemPatch::between(&p.details, &with_template(patch.apply(&p.details)))
+                    }
+                    Err(_) => patch,
+                };
+                E::PowerItemAmended { item_id, changes }
+            }
             C::DelistPowerItem { item_id } => E::PowerItemDelisted {
                 ended_links: self
                     .power_items
@@ -388,9 +394,9 @@ impl Department {
             }
             E::UnitRenamed { unit_id, name } => self.unit(unit_id).is_ok_and(|u| u.name == *name),
             E::TaskAmended { task_id, changes } => changes.is_empty() && self.task(task_id).is_ok(),
-            E::PowerItemAmended { item_id, details } => self
-                .power_item(item_id)
-                .is_ok_and(|p| p.details == *details),
+            E::PowerItemAmended { item_id, changes } => {
+                changes.is_empty() && self.power_item(item_id).is_ok()
+            }
             E::DepartmentStaffingSet { headcount } => {
                 self.profile.is_some() && self.staffing == Some(*headcount)
             }
@@ -586,9 +592,9 @@ impl Department {
                 }
                 self.check_power_details(details, None)
             }
-            E::PowerItemAmended { item_id, details } => {
-                self.power_item(item_id)?;
-                self.check_power_details(details, Some(item_id))
+            E::PowerItemAmended { item_id, changes } => {
+                let item = self.power_item(item_id)?;
+                self.check_power_details(&changes.apply(&item.details), Some(item_id))
             }
             E::PowerItemDelisted { item_id, .. } => self.power_item(item_id).map(drop),
             E::TaskLinkedToPowerItem { item_id, task_id } => {
@@ -1024,9 +1030,9 @@ impl Department {
                     },
                 );
             }
-            E::PowerItemAmended { item_id, details } => {
+            E::PowerItemAmended { item_id, changes } => {
                 if let Some(item) = self.power_items.get_mut(&item_id) {
-                    item.details = details;
+                    item.details = changes.apply(&item.details);
                 }
             }
             E::PowerItemDelisted { item_id, .. } => {

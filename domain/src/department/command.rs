@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::power::PowerItemDetails;
+use crate::power::{PowerItemDetails, PowerItemPatch};
 
 use crate::values::{
     BodyKind, CreditCode, DepartmentLevel, DivisionCode, EntityId, Headcount, Name, Text, TimeLimit,
@@ -323,8 +323,8 @@ pub enum DepartmentCommand {
     AmendPowerItem {
         /// Which item.
         item_id: EntityId,
-        /// The new details.
-        details: PowerItemDetails,
+        /// The fields to change (the others keep their values).
+        patch: PowerItemPatch,
     },
     /// Take a power item off the list; its links to tasks end.
     DelistPowerItem {

@@ -6,7 +6,7 @@ use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
 use super::command::{TaskDetails, TaskPatch};
-use crate::power::PowerItemDetails;
+use crate::power::{PowerItemDetails, PowerItemPatch};
 use crate::values::{
     BodyKind, CreditCode, DepartmentLevel, DivisionCode, EntityId, Headcount, Name, Text,
 };
@@ -183,12 +183,14 @@ pub enum DepartmentEvent {
         /// What it says.
         details: PowerItemDetails,
     },
-    /// A power item's details were replaced.
+    /// A power item's named fields were changed, and only those (version 2). Version 1 events
+    /// (`{item_id, details}`: every field replaced) are read as the patch that sets every field.
+    #[serde(deserialize_with = "power_item_amended_v1_or_v2")]
     PowerItemAmended {
         /// Its id.
         item_id: EntityId,
-        /// The new details.
-        details: PowerItemDetails,
+        /// The fields changed, with their new values.
+        changes: PowerItemPatch,
     },
     /// A power item was taken off the list; its links to tasks ended.
     PowerItemDelisted {
@@ -295,7 +297,7 @@ impl DomainEvent for DepartmentEvent {
     fn event_version(&self) -> String {
         match self {
             // Version 2: the fields changed (a patch) instead of every field.
-            Self::TaskAmended { .. } => "2".to_owned(),
+            Self::TaskAmended { .. } | Self::PowerItemAmended { .. } => "2".to_owned(),
             _ => "1".to_owned(),
         }
     }
@@ -321,5 +323,31 @@ where
     Ok(match Stored::deserialize(deserializer)? {
         Stored::V2 { task_id, changes } => (task_id, changes),
         Stored::V1 { task_id, details } => (task_id, TaskPatch::replacing(&details)),
+    })
+}
+
+/// The upcaster of `PowerItemAmended`: version 2 carries the fields changed, version 1 every
+/// field.
+fn power_item_amended_v1_or_v2<'de, D>(
+    deserializer: D,
+) -> Result<(EntityId, PowerItemPatch), D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Stored {
+        V2 {
+            item_id: EntityId,
+            changes: PowerItemPatch,
+        },
+        V1 {
+            item_id: EntityId,
+            details: PowerItemDetails,
+        },
+    }
+    Ok(match Stored::deserialize(deserializer)? {
+        Stored::V2 { item_id, changes } => (item_id, changes),
+        Stored::V1 { item_id, details } => (item_id, PowerItemPatch::replacing(&details)),
     })
 }

@@ -3,7 +3,7 @@
 use cqrs_es::test::TestFramework;
 
 use super::*;
-use crate::power::{PowerCode, PowerItemDetails, PowerKind};
+use crate::power::{PowerCode, PowerItemDetails, PowerItemPatch, PowerKind};
 use crate::values::{
     BodyKind, CreditCode, DayKind, DepartmentLevel, DivisionCode, DivisionLevel, EntityId,
     Headcount, Name, Text, TimeLimit,
@@ -258,7 +258,10 @@ fn every_event_serialises_with_its_type_name_as_tag() {
             },
             DepartmentEvent::PowerItemAmended {
                 item_id: id("pi1"),
-                details: power("XK-01"),
+                changes: PowerItemPatch {
+                    name: Some(name("新名称")),
+                    ..PowerItemPatch::default()
+                },
             },
             DepartmentEvent::TaskLinkedToPowerItem {
                 item_id: id("pi1"),
@@ -281,7 +284,11 @@ fn every_event_serialises_with_its_type_name_as_tag() {
             .and_then(|o| o.keys().next().cloned())
             .expect("externally tagged");
         assert_eq!(tag, event.event_type());
-        let version = if tag == "TaskAmended" { "2" } else { "1" };
+        let version = if tag == "TaskAmended" || tag == "PowerItemAmended" {
+            "2"
+        } else {
+            "1"
+        };
         assert_eq!(event.event_version(), version, "{tag}");
         let back: DepartmentEvent = serde_json::from_value(json).expect("deserialises");
         assert_eq!(back, event);
@@ -1454,19 +1461,49 @@ fn list_power_item_promised_above_statutory_is_refused() {
 }
 
 #[test]
-fn amend_power_item_new_details_emits_amended() {
+fn amend_power_item_new_details_emits_the_fields_that_change() {
     let mut details = with_template(power("XK-01"));
     details.name = name("食品生产许可（新办）");
     Fixture::with(())
         .given(with(structure(), vec![listed()]))
         .when(DepartmentCommand::AmendPowerItem {
             item_id: id("pi1"),
-            details: details.clone(),
+            patch: PowerItemPatch::replacing(&details),
         })
         .then_expect_events(vec![DepartmentEvent::PowerItemAmended {
             item_id: id("pi1"),
-            details,
+            changes: PowerItemPatch {
+                name: Some(name("食品生产许可（新办）")),
+                ..PowerItemPatch::default()
+            },
         }]);
+}
+
+#[test]
+fn amend_power_item_naming_one_field_keeps_the_others() {
+    let mut state = Department::default();
+    for e in with(structure(), vec![listed()]) {
+        cqrs_es::Aggregate::apply(&mut state, e);
+    }
+    let events = state
+        .decide(DepartmentCommand::AmendPowerItem {
+            item_id: id("pi1"),
+            patch: PowerItemPatch {
+                legal_basis: Some(text("《中华人民共和国食品安全法》第三十五条（2021年修正）")),
+                ..PowerItemPatch::default()
+            },
+        })
+        .expect("accepted");
+    for e in events {
+        cqrs_es::Aggregate::apply(&mut state, e);
+    }
+    let (_, details) = state
+        .power_items()
+        .find(|(k, _)| k.as_str() == "pi1")
+        .expect("listed");
+    let mut expected = with_template(power("XK-01"));
+    expected.legal_basis = text("《中华人民共和国食品安全法》第三十五条（2021年修正）");
+    assert_eq!(details, &expected);
 }
 
 #[test]
@@ -1475,7 +1512,7 @@ fn amend_power_item_same_details_emits_nothing() {
         .given(with(structure(), vec![listed()]))
         .when(DepartmentCommand::AmendPowerItem {
             item_id: id("pi1"),
-            details: power("XK-01"),
+            patch: PowerItemPatch::replacing(&power("XK-01")),
         })
         .then_expect_events(vec![]);
 }
@@ -1486,7 +1523,7 @@ fn amend_power_item_unknown_is_refused() {
         .given(structure())
         .when(DepartmentCommand::AmendPowerItem {
             item_id: id("pi9"),
-            details: power("XK-01"),
+            patch: PowerItemPatch::replacing(&power("XK-01")),
         })
         .then_expect_error(DepartmentError::PowerItemNotFound(id("pi9")));
 }

@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, InputObject, Object, ID};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, ID};
 use dutyledger_domain::department::DepartmentCommand;
-use dutyledger_domain::power::{PowerCode, PowerItemDetails};
+use dutyledger_domain::power::{PowerCode, PowerItemDetails, PowerItemPatch};
 use dutyledger_domain::values::{self, TimeLimit};
 use dutyledger_projections::duty_list::{self, DepartmentStructure, Kind, LimitRow};
 
@@ -262,19 +262,109 @@ pub struct ListPowerItemInput {
     pub options: CommandOptions,
 }
 
-/// Replace a power item's details.
+/// Amend a power item: change the fields given, and nothing else. A field left out keeps the
+/// value in force at the amendment's effective time; `null` clears an optional field (sub-item,
+/// time limits). The event records the fields that change.
 #[derive(InputObject, Debug, Clone)]
 pub struct AmendPowerItemInput {
     /// The department.
     pub department_id: ID,
     /// The item.
     pub item_id: ID,
-    /// Its new details (all of them).
-    #[graphql(flatten)]
-    pub details: PowerItemDetailsInput,
+    /// 事项编码.
+    pub code: Option<String>,
+    /// 事项名称.
+    pub name: Option<String>,
+    /// 子项名称 (`null` clears it).
+    #[graphql(default)]
+    pub sub_item: MaybeUndefined<String>,
+    /// 权力类型.
+    pub kind: Option<PowerKind>,
+    /// 设定依据 / 实施依据.
+    pub legal_basis: Option<String>,
+    /// 承办科室.
+    pub unit_id: Option<ID>,
+    /// 行使层级.
+    pub level: Option<DepartmentLevel>,
+    /// 责任事项 (the whole list).
+    pub stages: Option<Vec<String>>,
+    /// 追责情形 (the whole list).
+    pub accountability: Option<Vec<String>>,
+    /// 法定时限 (`null` clears it).
+    #[graphql(default)]
+    pub statutory_limit: MaybeUndefined<TimeLimitInput>,
+    /// 承诺时限 (`null` clears it; must not exceed the statutory limit).
+    #[graphql(default)]
+    pub promised_limit: MaybeUndefined<TimeLimitInput>,
     /// Options.
     #[graphql(flatten)]
     pub options: CommandOptions,
+}
+
+impl AmendPowerItemInput {
+    fn patch(&self) -> Result<PowerItemPatch, AppError> {
+        fn maybe<T, U>(
+            v: &MaybeUndefined<T>,
+            parse: impl FnOnce(&T) -> Result<U, AppError>,
+        ) -> Result<Option<Option<U>>, AppError> {
+            match v {
+                MaybeUndefined::Undefined => Ok(None),
+                MaybeUndefined::Null => Ok(Some(None)),
+                MaybeUndefined::Value(x) => parse(x).map(|u| Some(Some(u))),
+            }
+        }
+        let limit = |field: &'static str| {
+            move |t: &TimeLimitInput| {
+                parse_field(field, TimeLimit::new(i64::from(t.days), t.kind.into()))
+            }
+        };
+        if self.stages.as_ref().is_some_and(|s| s.len() > 50) {
+            return Err(AppError::bad_input("stages", "at most 50 stages"));
+        }
+        if self.accountability.as_ref().is_some_and(|s| s.len() > 100) {
+            return Err(AppError::bad_input("accountability", "at most 100 cases"));
+        }
+        let patch = PowerItemPatch {
+            code: self
+                .code
+                .as_deref()
+                .map(|c| parse_field("code", PowerCode::parse(c)))
+                .transpose()?,
+            name: self.name.as_deref().map(|n| name("name", n)).transpose()?,
+            sub_item: maybe(&self.sub_item, |s| name("subItem", s))?,
+            kind: self.kind.map(Into::into),
+            legal_basis: self
+                .legal_basis
+                .as_deref()
+                .map(|t| text("legalBasis", t))
+                .transpose()?,
+            unit_id: self
+                .unit_id
+                .as_ref()
+                .map(|u| entity("unitId", u))
+                .transpose()?,
+            level: self.level.map(Into::into),
+            stages: self
+                .stages
+                .as_ref()
+                .map(|v| v.iter().map(|s| name("stages", s)).collect())
+                .transpose()?,
+            accountability: self
+                .accountability
+                .as_ref()
+                .map(|v| v.iter().map(|s| text("accountability", s)).collect())
+                .transpose()?,
+            statutory_limit: maybe(&self.statutory_limit, limit("statutoryLimit"))?,
+            promised_limit: maybe(&self.promised_limit, limit("promisedLimit"))?,
+        };
+        if patch.is_empty() {
+            return Err(AppError::bad_input(
+                "itemId",
+                "an amendment names at least one field to change",
+            ));
+        }
+        Ok(patch)
+    }
 }
 
 /// Take a power item off the list.
@@ -361,24 +451,22 @@ impl PowerMutation {
         run(ctx, parsed).await
     }
 
-    /// Replace a power item's details.
+    /// Amend a power item: the fields given change, the others keep their values.
     async fn amend_power_item(
         &self,
         ctx: &Context<'_>,
         input: AmendPowerItemInput,
     ) -> async_graphql::Result<CommandResult> {
-        let app = ctx.data::<AppState>()?;
-        let parsed: Result<Parsed, AppError> = async {
+        let parsed: Result<Parsed, AppError> = (|| {
             let item_id = entity("itemId", &input.item_id)?;
-            let details = input.details.parse(app, &input.department_id).await?;
+            let patch = input.patch()?;
             parsed(
                 &input.department_id,
                 &input.options,
                 Some(item_id.clone()),
-                DepartmentCommand::AmendPowerItem { item_id, details },
+                DepartmentCommand::AmendPowerItem { item_id, patch },
             )
-        }
-        .await;
+        })();
         run(ctx, parsed).await
     }
 
