@@ -17,7 +17,10 @@ const CHART: &str = r#"query($d: ID!, $t: ID!, $v: Int, $asOf: AsOf) {
 async fn the_relief_chart_has_ten_steps_and_five_sub_steps(pool: PgPool) {
     let app = TestApp::new(pool);
     seed::seed(&app.state).await.expect("seed");
-    let emergency = seed::EMERGENCY_MANAGEMENT.credit_code().expect("code").to_string();
+    let emergency = seed::EMERGENCY_MANAGEMENT
+        .credit_code()
+        .expect("code")
+        .to_string();
     let data = app
         .ok(
             "query($d: ID!) { department(id: $d) { tasks { id workflow { version steps { name subSteps { name } } } } } }",
@@ -29,7 +32,10 @@ async fn the_relief_chart_has_ten_steps_and_five_sub_steps(pool: PgPool) {
         .and_then(|t| t.iter().find(|t| t["id"] == "emb-relief-t1"))
         .cloned()
         .unwrap_or_default();
-    let steps = task["workflow"]["steps"].as_array().cloned().unwrap_or_default();
+    let steps = task["workflow"]["steps"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(steps.len(), 10, "{task:#}");
     assert_eq!(steps[3]["name"], "确定救助对象");
     let subs: Vec<&str> = steps[3]["subSteps"]
@@ -76,7 +82,10 @@ async fn reengineering_of_the_approval_bureau_moves_section_sign_off_from_72_82_
     assert_eq!(row["proceduresRemoved"], 927 * 2);
     assert_eq!(row["materialsRemoved"], 927);
     assert_eq!(row["timeLimitDaysRemoved"], 927 * 15);
-    assert_eq!(data["reengineering"]["totals"]["sectionShareAfter"], json!(84.57));
+    assert_eq!(
+        data["reengineering"]["totals"]["sectionShareAfter"],
+        json!(84.57)
+    );
 
     // asOf before the second version answers the first.
     let item = json!({"d": bureau, "t": "aab-item-0700"});
@@ -100,7 +109,10 @@ async fn reengineering_of_the_approval_bureau_moves_section_sign_off_from_72_82_
         )
         .await;
     let c = &cmp["workflowComparison"];
-    assert_eq!(c["steps"], json!({"before": 3, "after": 2, "change": -1, "percent": -33.33}));
+    assert_eq!(
+        c["steps"],
+        json!({"before": 3, "after": 2, "change": -1, "percent": -33.33})
+    );
     assert_eq!(c["timeLimitDays"]["change"], -15);
     assert_eq!(c["removedSteps"], json!(["审查"]));
     assert_eq!(c["addedSteps"], json!([]));
@@ -110,18 +122,45 @@ async fn reengineering_of_the_approval_bureau_moves_section_sign_off_from_72_82_
 async fn department(app: &TestApp, id: &str) {
     let since = "2020-01-01T00:00:00Z";
     let steps: Vec<(&str, Value)> = vec![
-        ("establishDepartment", json!({"id": id, "name": "临沂市测试局", "divisionCode": "371300000000", "level": "CITY",
-            "sector": "测试", "kind": "GOVERNMENT_DEPARTMENT", "effectiveAt": since})),
-        ("defineMainDuty", json!({"departmentId": id, "dutyId": "md1", "text": "负责审批", "effectiveAt": since})),
-        ("establishUnit", json!({"departmentId": id, "unitId": "u1", "name": "审批科", "effectiveAt": since})),
-        ("establishUnit", json!({"departmentId": id, "unitId": "u2", "name": "综合科", "effectiveAt": since})),
-        ("createPost", json!({"departmentId": id, "postId": "p1", "unitId": "u1", "name": "审批岗", "effectiveAt": since})),
-        ("createPost", json!({"departmentId": id, "postId": "p2", "unitId": "u2", "name": "综合岗", "effectiveAt": since})),
-        ("assignUnitDuty", json!({"departmentId": id, "unitDutyId": "ud1", "mainDutyId": "md1", "unitId": "u1", "text": "审批", "effectiveAt": since})),
-        ("defineTask", json!({"departmentId": id, "taskId": "t1", "unitDutyId": "ud1", "name": "许可审批", "effectiveAt": since})),
-        ("defineTask", json!({"departmentId": id, "taskId": "t2", "unitDutyId": "ud1", "name": "行政处罚", "effectiveAt": since,
+        (
+            "establishDepartment",
+            json!({"id": id, "name": "临沂市测试局", "divisionCode": "371300000000", "level": "CITY",
+            "sector": "测试", "kind": "GOVERNMENT_DEPARTMENT", "effectiveAt": since}),
+        ),
+        (
+            "defineMainDuty",
+            json!({"departmentId": id, "dutyId": "md1", "text": "负责审批", "effectiveAt": since}),
+        ),
+        (
+            "establishUnit",
+            json!({"departmentId": id, "unitId": "u1", "name": "审批科", "effectiveAt": since}),
+        ),
+        (
+            "establishUnit",
+            json!({"departmentId": id, "unitId": "u2", "name": "综合科", "effectiveAt": since}),
+        ),
+        (
+            "createPost",
+            json!({"departmentId": id, "postId": "p1", "unitId": "u1", "name": "审批岗", "effectiveAt": since}),
+        ),
+        (
+            "createPost",
+            json!({"departmentId": id, "postId": "p2", "unitId": "u2", "name": "综合岗", "effectiveAt": since}),
+        ),
+        (
+            "assignUnitDuty",
+            json!({"departmentId": id, "unitDutyId": "ud1", "mainDutyId": "md1", "unitId": "u1", "text": "审批", "effectiveAt": since}),
+        ),
+        (
+            "defineTask",
+            json!({"departmentId": id, "taskId": "t1", "unitDutyId": "ud1", "name": "许可审批", "effectiveAt": since}),
+        ),
+        (
+            "defineTask",
+            json!({"departmentId": id, "taskId": "t2", "unitDutyId": "ud1", "name": "行政处罚", "effectiveAt": since,
             "scope": "全市", "procedure": "立案、调查、决定", "standard": "依法", "timeLimit": {"days": 30, "kind": "WORKING"},
-            "risks": {"wideDiscretion": true}})),
+            "risks": {"wideDiscretion": true}}),
+        ),
     ];
     for (mutation, input) in steps {
         let input_type = format!("{}{}Input", mutation[..1].to_uppercase(), &mutation[1..]);
@@ -160,40 +199,114 @@ async fn every_workflow_command_and_its_refusals(pool: PgPool) {
         assert!(r.get("errors").is_none(), "{r:#}");
         r
     };
-    ok(command(&app, "draftWorkflow", "WorkflowChartInput", chart(vec![step("受理", "u1", "p1")])).await);
-    let r = command(&app, "draftWorkflow", "WorkflowChartInput", chart(vec![step("受理", "u1", "p1")])).await;
+    ok(command(
+        &app,
+        "draftWorkflow",
+        "WorkflowChartInput",
+        chart(vec![step("受理", "u1", "p1")]),
+    )
+    .await);
+    let r = command(
+        &app,
+        "draftWorkflow",
+        "WorkflowChartInput",
+        chart(vec![step("受理", "u1", "p1")]),
+    )
+    .await;
     assert_eq!(error_rule(&r), Some("DRAFT_EXISTS"));
-    ok(command(&app, "editWorkflowDraft", "WorkflowChartInput", chart(vec![step("受理", "u1", "p1"), step("审批", "u1", "p1")])).await);
+    ok(command(
+        &app,
+        "editWorkflowDraft",
+        "WorkflowChartInput",
+        chart(vec![step("受理", "u1", "p1"), step("审批", "u1", "p1")]),
+    )
+    .await);
     let draft = json!({"departmentId": d, "taskId": "t1", "effectiveAt": "2021-01-01T00:00:00Z"});
     let r = ok(command(&app, "publishWorkflow", "WorkflowDraftInput", draft.clone()).await);
     assert_eq!(r["data"]["publishWorkflow"]["workflow"]["version"], 1);
     // Unchanged content creates no version.
-    let r = ok(command(&app, "supersedeWorkflow", "WorkflowChartInput", chart(vec![step("受理", "u1", "p1"), step("审批", "u1", "p1")])).await);
+    let r = ok(command(
+        &app,
+        "supersedeWorkflow",
+        "WorkflowChartInput",
+        chart(vec![step("受理", "u1", "p1"), step("审批", "u1", "p1")]),
+    )
+    .await);
     assert_eq!(r["data"]["supersedeWorkflow"]["events"], 0);
     // A new version from 2022 supersedes the first.
     let mut later = chart(vec![step("受理并审批", "u1", "p1")]);
     later["effectiveAt"] = json!("2022-01-01T00:00:00Z");
     let r = ok(command(&app, "supersedeWorkflow", "WorkflowChartInput", later).await);
     assert_eq!(r["data"]["supersedeWorkflow"]["workflow"]["version"], 2);
-    let v = app.ok(CHART, json!({"d": d, "t": "t1", "asOf": {"validAt": "2021-06-01T00:00:00Z"}})).await;
+    let v = app
+        .ok(
+            CHART,
+            json!({"d": d, "t": "t1", "asOf": {"validAt": "2021-06-01T00:00:00Z"}}),
+        )
+        .await;
     assert_eq!(v["workflowChart"]["version"], 1);
-    let v = app.gql(CHART, json!({"d": d, "t": "t1", "asOf": {"validAt": "2020-06-01T00:00:00Z"}})).await;
-    assert_eq!(error_rule(&v), Some("WORKFLOW_NOT_FOUND"), "no version in force then");
+    let v = app
+        .gql(
+            CHART,
+            json!({"d": d, "t": "t1", "asOf": {"validAt": "2020-06-01T00:00:00Z"}}),
+        )
+        .await;
+    assert_eq!(
+        error_rule(&v),
+        Some("WORKFLOW_NOT_FOUND"),
+        "no version in force then"
+    );
     // Draft then withdraw.
-    ok(command(&app, "draftWorkflow", "WorkflowChartInput", chart(vec![step("x", "u1", "p1")])).await);
-    ok(command(&app, "withdrawWorkflowDraft", "WorkflowDraftInput", draft.clone()).await);
+    ok(command(
+        &app,
+        "draftWorkflow",
+        "WorkflowChartInput",
+        chart(vec![step("x", "u1", "p1")]),
+    )
+    .await);
+    ok(command(
+        &app,
+        "withdrawWorkflowDraft",
+        "WorkflowDraftInput",
+        draft.clone(),
+    )
+    .await);
     let r = command(&app, "publishWorkflow", "WorkflowDraftInput", draft.clone()).await;
     assert_eq!(error_rule(&r), Some("NO_DRAFT"));
 
     // Refusals.
     let mut five = step("审批", "u1", "p1");
     five["signOffLevels"] = json!(5);
-    let r = command(&app, "draftWorkflow", "WorkflowChartInput", chart(vec![five])).await;
-    assert_eq!((error_code(&r), error_rule(&r)), (Some("BAD_USER_INPUT"), Some("SIGN_OFF_LEVELS")));
-    let r = command(&app, "draftWorkflow", "WorkflowChartInput", chart(vec![step("审批", "u1", "p2")])).await;
+    let r = command(
+        &app,
+        "draftWorkflow",
+        "WorkflowChartInput",
+        chart(vec![five]),
+    )
+    .await;
+    assert_eq!(
+        (error_code(&r), error_rule(&r)),
+        (Some("BAD_USER_INPUT"), Some("SIGN_OFF_LEVELS"))
+    );
+    let r = command(
+        &app,
+        "draftWorkflow",
+        "WorkflowChartInput",
+        chart(vec![step("审批", "u1", "p2")]),
+    )
+    .await;
     assert_eq!(error_rule(&r), Some("POST_IN_ANOTHER_UNIT"));
-    let r = command(&app, "draftWorkflow", "WorkflowChartInput", chart(vec![step("审批", "u9", "p1")])).await;
-    assert_eq!((error_code(&r), error_rule(&r)), (Some("NOT_FOUND"), Some("UNIT_NOT_FOUND")));
+    let r = command(
+        &app,
+        "draftWorkflow",
+        "WorkflowChartInput",
+        chart(vec![step("审批", "u9", "p1")]),
+    )
+    .await;
+    assert_eq!(
+        (error_code(&r), error_rule(&r)),
+        (Some("NOT_FOUND"), Some("UNIT_NOT_FOUND"))
+    );
     let mut no_limit = step("调查", "u1", "p1");
     no_limit["timeLimit"] = Value::Null;
     let mut risky = chart(vec![no_limit]);
@@ -232,6 +345,13 @@ async fn every_workflow_command_and_its_refusals(pool: PgPool) {
         .unwrap_or_default();
     assert_eq!(
         types,
-        ["WorkflowDrafted", "WorkflowDraftEdited", "WorkflowPublished", "WorkflowPublished", "WorkflowDrafted", "WorkflowDraftWithdrawn"]
+        [
+            "WorkflowDrafted",
+            "WorkflowDraftEdited",
+            "WorkflowPublished",
+            "WorkflowPublished",
+            "WorkflowDrafted",
+            "WorkflowDraftWithdrawn"
+        ]
     );
 }

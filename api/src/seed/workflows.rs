@@ -65,7 +65,10 @@ fn step(
             .iter()
             .map(|m| material(m))
             .collect::<Result<_, _>>()?,
-        procedures: procedures.iter().map(|p| name(p)).collect::<Result<_, _>>()?,
+        procedures: procedures
+            .iter()
+            .map(|p| name(p))
+            .collect::<Result<_, _>>()?,
         time_limit: limit(days, DayKind::Working)?,
         sign_off_levels: levels,
         section_sign_off: section,
@@ -89,24 +92,141 @@ pub fn relief_chart() -> Result<Chart, AppError> {
         false,
     )?;
     determine.sub_steps = vec![
-        step("申请", u, p, &["救助申请书", "户口簿", "受灾情况说明"], &["受理申请"], 3, 1, true)?,
-        step("评议", u, p, &["民主评议记录"], &["组织民主评议"], 3, 1, true)?,
+        step(
+            "申请",
+            u,
+            p,
+            &["救助申请书", "户口簿", "受灾情况说明"],
+            &["受理申请"],
+            3,
+            1,
+            true,
+        )?,
+        step(
+            "评议",
+            u,
+            p,
+            &["民主评议记录"],
+            &["组织民主评议"],
+            3,
+            1,
+            true,
+        )?,
         step("公示", u, p, &["公示材料"], &["张榜公示"], 5, 1, true)?,
-        step("乡镇审核", u, p, &["乡镇审核意见"], &["入户核查", "审核"], 3, 2, false)?,
-        step("县级审批", u, p, &["县级审批表"], &["审批", "备案"], 3, 2, false)?,
+        step(
+            "乡镇审核",
+            u,
+            p,
+            &["乡镇审核意见"],
+            &["入户核查", "审核"],
+            3,
+            2,
+            false,
+        )?,
+        step(
+            "县级审批",
+            u,
+            p,
+            &["县级审批表"],
+            &["审批", "备案"],
+            3,
+            2,
+            false,
+        )?,
     ];
     Ok(Chart {
         steps: vec![
-            step("灾情统计和需求摸底", u, p, &["灾情统计报表"], &["统计", "核查"], 5, 1, true)?,
-            step("制定救助工作方案", u, p, &["救助工作方案"], &["拟定方案", "集体研究"], 5, 3, false)?,
-            step("申请救助资金和物资", u, p, &["资金物资申请文件"], &["编制申请", "报送"], 5, 2, false)?,
+            step(
+                "灾情统计和需求摸底",
+                u,
+                p,
+                &["灾情统计报表"],
+                &["统计", "核查"],
+                5,
+                1,
+                true,
+            )?,
+            step(
+                "制定救助工作方案",
+                u,
+                p,
+                &["救助工作方案"],
+                &["拟定方案", "集体研究"],
+                5,
+                3,
+                false,
+            )?,
+            step(
+                "申请救助资金和物资",
+                u,
+                p,
+                &["资金物资申请文件"],
+                &["编制申请", "报送"],
+                5,
+                2,
+                false,
+            )?,
             determine,
-            step("资金物资分配下达", u, p, &["分配方案", "下达文件"], &["分配", "下达"], 5, 3, false)?,
-            step("资金发放", u, p, &["发放花名册"], &["社会化发放"], 10, 1, true)?,
-            step("物资发放", u, p, &["物资发放登记表"], &["登记", "发放"], 10, 1, true)?,
-            step("信息公开", u, p, &["公开材料"], &["公开救助对象和标准"], 3, 1, true)?,
-            step("监督检查", u, p, &["检查记录"], &["抽查", "整改督办"], 10, 2, false)?,
-            step("绩效评估和总结", u, p, &["工作总结"], &["评估", "总结报告"], 10, 2, false)?,
+            step(
+                "资金物资分配下达",
+                u,
+                p,
+                &["分配方案", "下达文件"],
+                &["分配", "下达"],
+                5,
+                3,
+                false,
+            )?,
+            step(
+                "资金发放",
+                u,
+                p,
+                &["发放花名册"],
+                &["社会化发放"],
+                10,
+                1,
+                true,
+            )?,
+            step(
+                "物资发放",
+                u,
+                p,
+                &["物资发放登记表"],
+                &["登记", "发放"],
+                10,
+                1,
+                true,
+            )?,
+            step(
+                "信息公开",
+                u,
+                p,
+                &["公开材料"],
+                &["公开救助对象和标准"],
+                3,
+                1,
+                true,
+            )?,
+            step(
+                "监督检查",
+                u,
+                p,
+                &["检查记录"],
+                &["抽查", "整改督办"],
+                10,
+                2,
+                false,
+            )?,
+            step(
+                "绩效评估和总结",
+                u,
+                p,
+                &["工作总结"],
+                &["评估", "总结报告"],
+                10,
+                2,
+                false,
+            )?,
         ],
     })
 }
@@ -121,9 +241,27 @@ fn approval_chart(i: usize, version: u8) -> Result<Chart, AppError> {
         i < SECTION_AFTER
     };
     let levels = if section { 1 } else { 3 };
-    let mut steps = vec![step("受理", u, None, &["申请书", "身份证明"], &["受理"], 1, 1, true)?];
+    let mut steps = vec![step(
+        "受理",
+        u,
+        None,
+        &["申请书", "身份证明"],
+        &["受理"],
+        1,
+        1,
+        true,
+    )?];
     if version == 1 {
-        steps.push(step("审查", u, None, &["审查意见"], &["书面审查", "现场核查"], 10, 1, true)?);
+        steps.push(step(
+            "审查",
+            u,
+            None,
+            &["审查意见"],
+            &["书面审查", "现场核查"],
+            10,
+            1,
+            true,
+        )?);
     }
     steps.push(step(
         "决定",

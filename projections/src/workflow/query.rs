@@ -28,7 +28,8 @@ pub struct Publication {
     pub stats: ChartStats,
 }
 
-const COLUMNS: &str = "department_id, task_id, version, supersedes, effective_at, recorded_at, chart, \
+const COLUMNS: &str =
+    "department_id, task_id, version, supersedes, effective_at, recorded_at, chart, \
      steps, sub_steps, procedures, materials, time_limit_days, section_sign_off";
 
 fn from_row(row: &sqlx::postgres::PgRow) -> Result<Publication, StoreError> {
@@ -38,7 +39,9 @@ fn from_row(row: &sqlx::postgres::PgRow) -> Result<Publication, StoreError> {
         department_id: row.try_get("department_id")?,
         task_id: row.try_get("task_id")?,
         version: n("version")?,
-        supersedes: row.try_get::<Option<i32>, _>("supersedes")?.map(|v| v as u32),
+        supersedes: row
+            .try_get::<Option<i32>, _>("supersedes")?
+            .map(|v| v as u32),
         effective_at: row.try_get("effective_at")?,
         recorded_at: row.try_get("recorded_at")?,
         chart: serde_json::from_value(chart)?,

@@ -50,9 +50,8 @@ pub struct WorkflowStepInput {
 
 impl WorkflowStepInput {
     fn parse(&self, field: &str) -> Result<Step, AppError> {
-        let levels = u8::try_from(self.sign_off_levels).map_err(|_| {
-            AppError::bad_input(&format!("{field}.signOffLevels"), "1 to 4 levels")
-        })?;
+        let levels = u8::try_from(self.sign_off_levels)
+            .map_err(|_| AppError::bad_input(&format!("{field}.signOffLevels"), "1 to 4 levels"))?;
         Ok(Step {
             name: name("steps.name", &self.name)?,
             unit_id: entity("steps.unitId", &self.unit_id)?,

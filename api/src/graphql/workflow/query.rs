@@ -97,9 +97,7 @@ impl WorkflowQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The department.")] department_id: ID,
         #[graphql(desc = "The task.")] task_id: ID,
-        #[graphql(desc = "A version's number (default: the one in force).")] version: Option<
-            i32,
-        >,
+        #[graphql(desc = "A version's number (default: the one in force).")] version: Option<i32>,
         #[graphql(desc = "The point in valid and transaction time to answer for.")] as_of: Option<
             AsOfInput,
         >,
@@ -166,7 +164,9 @@ impl WorkflowQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Which charts, over which period.")] filter: Option<ReengineeringFilter>,
-        #[graphql(desc = "As known at `asOf.knownAt` (`validAt` does not apply: the period is the filter's).")]
+        #[graphql(
+            desc = "As known at `asOf.knownAt` (`validAt` does not apply: the period is the filter's)."
+        )]
         as_of: Option<AsOfInput>,
     ) -> async_graphql::Result<Reengineering> {
         let (app, rc) = request(ctx)?;
@@ -190,8 +190,7 @@ impl WorkflowQuery {
             .map(|ids| {
                 ids.iter()
                     .map(|d| {
-                        parse_field("filter.departmentIds", CreditCode::parse(d))
-                            .map(String::from)
+                        parse_field("filter.departmentIds", CreditCode::parse(d)).map(String::from)
                     })
                     .collect::<Result<Vec<_>, _>>()
             })
@@ -221,13 +220,14 @@ impl WorkflowQuery {
                 .collect();
             departments = Some(matching);
         }
-        let at = |valid_at| AsOf {
-            valid_at,
-            known_at,
-        };
+        let at = |valid_at| AsOf { valid_at, known_at };
         let load = |a| read::in_force_all(&app.pool, departments.as_deref(), a);
-        let before = load(at(from)).await.map_err(|e| AppError::from_store(e, &rc.request_id))?;
-        let after = load(at(to)).await.map_err(|e| AppError::from_store(e, &rc.request_id))?;
+        let before = load(at(from))
+            .await
+            .map_err(|e| AppError::from_store(e, &rc.request_id))?;
+        let after = load(at(to))
+            .await
+            .map_err(|e| AppError::from_store(e, &rc.request_id))?;
         let before: BTreeMap<(String, String), Publication> = before
             .into_iter()
             .map(|p| ((p.department_id.clone(), p.task_id.clone()), p))
