@@ -26,3 +26,4 @@ mod seed;
 mod structure_api;
 mod time_travel;
 mod workflow;
+mod workflow_import;

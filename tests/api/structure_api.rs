@@ -598,3 +598,21 @@ async fn department_query_errors_have_codes(pool: PgPool) {
     assert_eq!(error_code(&r), Some("NOT_FOUND"));
     assert_eq!(r["data"]["department"], Value::Null);
 }
+
+/// Issue 13: a credit code whose 17th character (the embedded organisation code's GB 11714
+/// check character) is wrong is refused, even with a matching 18th, and nothing is written.
+#[sqlx::test(migrator = "dutyledger_projections::db::MIGRATOR")]
+async fn a_credit_code_with_a_wrong_organisation_check_character_is_refused(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let before = app.event_count().await;
+    let r = app
+        .gql(
+            "mutation($i: EstablishDepartmentInput!) { establishDepartment(input: $i) { events } }",
+            json!({"i": {"id": "113713000070293446", "name": "临沂市测试局", "divisionCode": "371300000000",
+                         "level": "CITY", "sector": "测试", "kind": "GOVERNMENT_DEPARTMENT"}}),
+        )
+        .await;
+    assert_eq!(r["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{r:#}");
+    assert_eq!(r["errors"][0]["extensions"]["rule"], "INVALID_CREDIT_CODE");
+    assert_eq!(app.event_count().await, before, "nothing written");
+}
