@@ -88,6 +88,10 @@ pub enum Command {
     /// Import lists kept in spreadsheets, and performance records.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// The working-day calendar (工作日历): load years of official holidays and make-up working
+    /// days.
+    #[command(subcommand)]
+    Calendar(CalendarSubcommand),
     /// Rebuild a read model from the start of the log into shadow tables and swap it in;
     /// queries keep answering meanwhile. With --verify, compare instead and change nothing.
     Rebuild {
@@ -169,6 +173,26 @@ pub struct RecordsArgs {
     /// Print the report as JSON (on stdout) instead of a summary line.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Calendar subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CalendarSubcommand {
+    /// Load years from files in the common JSON form `{year, papers, days: [{name, date,
+    /// isOffDay}]}` (e.g. data/calendar/2026.json), with a report on stderr. A year loaded
+    /// already is replaced; the same content again stores nothing.
+    Load {
+        /// The files, one year each.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// When the arrangement holds (RFC 3339; default: the file's `published` date, 00:00
+        /// Beijing time, else now).
+        #[arg(long)]
+        effective_at: Option<chrono::DateTime<chrono::Utc>>,
+        /// Why (default: "calendar loaded from FILE").
+        #[arg(long)]
+        reason: Option<String>,
+    },
 }
 
 /// Token subcommands.
@@ -395,6 +419,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await
         }
+        Command::Calendar(CalendarSubcommand::Load {
+            files,
+            effective_at,
+            reason,
+        }) => load_calendar(database_url(&cli)?, files, *effective_at, reason.clone()).await,
         Command::Rebuild { projection, verify } => {
             let pool = db::connect(database_url(&cli)?, &PoolSettings::default()).await?;
             db::migrate(&pool).await?;
@@ -545,6 +574,46 @@ async fn serve(url: &str, args: &ServeArgs, auth: Authenticator) -> anyhow::Resu
     http::serve(args.bind, router, http::shutdown_signal()).await?;
     if let Some(p) = projector {
         p.abort();
+    }
+    Ok(())
+}
+
+/// `calendar load`: each file through the command path as the system actor, a line per file
+/// on stderr; fails if any file was not loaded.
+async fn load_calendar(
+    url: &str,
+    files: &[PathBuf],
+    effective_at: Option<chrono::DateTime<chrono::Utc>>,
+    reason: Option<String>,
+) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let pool = db::connect(url, &PoolSettings::default()).await?;
+    db::migrate(&pool).await?;
+    let state = AppState::new(pool, Duration::from_secs(10));
+    let projector = state.spawn_projector();
+    let ctx = crate::context::RequestContext::new(Actor::system("cli"));
+    let mut failed = 0;
+    for file in files {
+        let line = match crate::import::calendar::load_file(
+            &state,
+            &ctx,
+            file,
+            effective_at,
+            reason.clone(),
+        )
+        .await
+        {
+            Ok(report) => report.line(),
+            Err(e) => {
+                failed += 1;
+                e.to_string()
+            }
+        };
+        writeln!(std::io::stderr(), "{line}")?;
+    }
+    projector.abort();
+    if failed > 0 {
+        anyhow::bail!("{failed} of {} calendar files not loaded", files.len());
     }
     Ok(())
 }

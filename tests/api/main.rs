@@ -9,6 +9,7 @@
 mod access_matrix;
 mod auth;
 mod boundary_list;
+mod calendar;
 mod command_ids;
 mod event_log;
 mod feed;

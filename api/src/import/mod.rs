@@ -2,6 +2,8 @@
 //!
 //! - [`table`]: reading an XLSX sheet or a CSV file (UTF-8, or GB18030 as Excel in China
 //!   writes it) into rows of text, with their row numbers.
+//! - [`calendar`]: years of the working-day calendar from files in the common JSON form
+//!   (`data/calendar/`); re-running stores nothing twice.
 //! - [`power_list`]: power lists (权责清单) as departments keep them: tolerant of the header
 //!   names used in practice, one command per row, a per-row report; re-running a file stores
 //!   nothing twice.
@@ -11,6 +13,7 @@
 //! - [`workflow`]: workflow charts (工作流程图), one row per step or sub-step, one chart per
 //!   task published as a new version only when its content changed; a per-row report.
 
+pub mod calendar;
 pub mod power_list;
 pub mod records;
 pub mod table;

@@ -894,6 +894,11 @@ pub async fn seed(state: &AppState) -> Result<SeedReport, AppError> {
         effective_at: Some(since),
         command_id: None,
     };
+    // The working-day calendar: the shipped years (2024-2026), each from its notice's date.
+    let (calendar_commands, calendar_events) =
+        crate::import::calendar::load_shipped(state, &ctx).await?;
+    report.commands += calendar_commands;
+    report.events += calendar_events;
     for department in DEPARTMENTS {
         let code = department.credit_code().map_err(bad)?;
         for command in commands(department)? {

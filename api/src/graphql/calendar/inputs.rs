@@ -91,7 +91,10 @@ fn papers(values: &[String]) -> Result<Vec<Text>, AppError> {
 
 fn days(field: &'static str, values: &[CalendarDayInput]) -> Result<Vec<CalendarDay>, AppError> {
     if values.len() > MAX_DAYS {
-        return Err(AppError::bad_input(field, format!("at most {MAX_DAYS} days")));
+        return Err(AppError::bad_input(
+            field,
+            format!("at most {MAX_DAYS} days"),
+        ));
     }
     values
         .iter()

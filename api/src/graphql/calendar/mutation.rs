@@ -8,8 +8,8 @@ use dutyledger_projections::duty_list::AsOf;
 
 use super::inputs::{AmendCalendarYearInput, LoadCalendarYearInput};
 use super::types::CalendarYearView;
-use crate::graphql::kit::{allow, execute, request, CommandOptions};
 use crate::graphql::kit::Outcome;
+use crate::graphql::kit::{allow, execute, request, CommandOptions};
 use crate::service::policy::Access;
 use crate::service::AppError;
 
