@@ -612,7 +612,10 @@ async fn a_credit_code_with_a_wrong_organisation_check_character_is_refused(pool
                          "level": "CITY", "sector": "测试", "kind": "GOVERNMENT_DEPARTMENT"}}),
         )
         .await;
-    assert_eq!(r["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{r:#}");
+    assert_eq!(
+        r["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{r:#}"
+    );
     assert_eq!(r["errors"][0]["extensions"]["rule"], "INVALID_CREDIT_CODE");
     assert_eq!(app.event_count().await, before, "nothing written");
 }

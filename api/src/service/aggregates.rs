@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use dutyledger_domain::boundary::{BoundaryCommand, BoundaryMatter};
 use dutyledger_domain::calendar::{Calendar, CalendarCommand};
 use dutyledger_domain::department::{Department, DepartmentCommand};
-use dutyledger_domain::workflow::{WorkflowChart, WorkflowCommand};
 use dutyledger_domain::values::CreditCode;
+use dutyledger_domain::workflow::{WorkflowChart, WorkflowCommand};
 use dutyledger_projections::boundary_list;
 use dutyledger_projections::duty_list::AsOf;
 
