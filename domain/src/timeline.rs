@@ -102,3 +102,48 @@ pub trait Temporal {
     /// Records that an event effective at `at` has been folded in.
     fn note_effective(&mut self, at: DateTime<Utc>);
 }
+
+/// Implements cqrs-es's `Aggregate` and [`Temporal`] for an aggregate whose rules are its
+/// [`Decide`] impl, the same way for every aggregate: `handle` decides and writes the events,
+/// `apply` evolves, and the latest effective time folded in is kept in the aggregate's
+/// `max_effective: Option<DateTime<Utc>>` field. `TYPE` is the stream type name, a stored
+/// contract (never renamed).
+#[macro_export]
+macro_rules! event_sourced {
+    ($aggregate:ty, $type_name:literal) => {
+        impl cqrs_es::Aggregate for $aggregate {
+            const TYPE: &'static str = $type_name;
+            type Command = <$aggregate as $crate::timeline::Decide>::Command;
+            type Event = <$aggregate as $crate::timeline::Decide>::Event;
+            type Error = <$aggregate as $crate::timeline::Decide>::Error;
+            type Services = ();
+
+            async fn handle(
+                &mut self,
+                command: Self::Command,
+                _service: &Self::Services,
+                sink: &cqrs_es::event_sink::EventSink<Self>,
+            ) -> Result<(), Self::Error> {
+                let events = $crate::timeline::Decide::decide(self, command)?;
+                for event in events {
+                    sink.write(event, self).await;
+                }
+                Ok(())
+            }
+
+            fn apply(&mut self, event: Self::Event) {
+                $crate::timeline::Decide::evolve(self, event);
+            }
+        }
+
+        impl $crate::timeline::Temporal for $aggregate {
+            fn max_effective(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+                self.max_effective
+            }
+
+            fn note_effective(&mut self, at: chrono::DateTime<chrono::Utc>) {
+                self.max_effective = Some(self.max_effective.map_or(at, |m| m.max(at)));
+            }
+        }
+    };
+}

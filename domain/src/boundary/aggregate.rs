@@ -3,14 +3,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
-use cqrs_es::event_sink::EventSink;
-use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
 use super::command::{BoundaryCommand, MatterKind, Party, Role, Ruling};
 use super::error::BoundaryError;
 use super::event::BoundaryEvent;
-use crate::timeline::{Decide, Temporal, Timed};
+use crate::timeline::{Decide, Timed};
 use crate::values::{EntityId, Name, Text};
 
 /// What a matter is, as registered.
@@ -368,41 +366,6 @@ impl Decide for BoundaryMatter {
     }
 }
 
-impl Temporal for BoundaryMatter {
-    fn max_effective(&self) -> Option<DateTime<Utc>> {
-        self.max_effective
-    }
-
-    fn note_effective(&mut self, at: DateTime<Utc>) {
-        self.max_effective = Some(self.max_effective.map_or(at, |m| m.max(at)));
-    }
-}
-
-impl Aggregate for BoundaryMatter {
-    const TYPE: &'static str = "boundary_matter";
-    type Command = BoundaryCommand;
-    type Event = BoundaryEvent;
-    type Error = BoundaryError;
-    type Services = ();
-
-    async fn handle(
-        &mut self,
-        command: Self::Command,
-        _service: &Self::Services,
-        sink: &EventSink<Self>,
-    ) -> Result<(), Self::Error> {
-        let events = self.decide(command)?;
-        for event in events {
-            sink.write(event, self).await;
-        }
-        Ok(())
-    }
-
-    fn apply(&mut self, event: Self::Event) {
-        self.evolve_event(event);
-    }
-}
-
 /// Every event of a matter (its registration, rulings, revisions, disputes, retirement)
 /// concerns every party's department, as registered.
 impl crate::concerns::Concerns for BoundaryMatter {
@@ -416,3 +379,5 @@ impl crate::concerns::Concerns for BoundaryMatter {
         )
     }
 }
+
+crate::event_sourced!(BoundaryMatter, "boundary_matter");

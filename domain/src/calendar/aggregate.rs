@@ -3,15 +3,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
-use cqrs_es::event_sink::EventSink;
-use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
 use super::command::{CalendarCommand, CalendarDay};
 use super::error::CalendarError;
 use super::event::CalendarEvent;
 use super::{MAX_YEAR, MIN_YEAR};
-use crate::timeline::{Decide, Temporal, Timed};
+use crate::timeline::{Decide, Timed};
 use crate::values::{Name, Text};
 
 /// A listed day of a year: the holiday it belongs to and whether it is off.
@@ -289,44 +287,11 @@ impl Decide for Calendar {
     }
 }
 
-impl Temporal for Calendar {
-    fn max_effective(&self) -> Option<DateTime<Utc>> {
-        self.max_effective
-    }
-
-    fn note_effective(&mut self, at: DateTime<Utc>) {
-        self.max_effective = Some(self.max_effective.map_or(at, |m| m.max(at)));
-    }
-}
-
-impl Aggregate for Calendar {
-    const TYPE: &'static str = "calendar";
-    type Command = CalendarCommand;
-    type Event = CalendarEvent;
-    type Error = CalendarError;
-    type Services = ();
-
-    async fn handle(
-        &mut self,
-        command: Self::Command,
-        _service: &Self::Services,
-        sink: &EventSink<Self>,
-    ) -> Result<(), Self::Error> {
-        let events = self.decide(command)?;
-        for event in events {
-            sink.write(event, self).await;
-        }
-        Ok(())
-    }
-
-    fn apply(&mut self, event: Self::Event) {
-        self.evolve_event(event);
-    }
-}
-
 /// The calendar concerns no department: it is the same for all of them.
 impl crate::concerns::Concerns for Calendar {
     fn departments(&self) -> Vec<crate::values::CreditCode> {
         Vec::new()
     }
 }
+
+crate::event_sourced!(Calendar, "calendar");

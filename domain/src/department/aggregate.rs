@@ -12,8 +12,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
-use cqrs_es::event_sink::EventSink;
-use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
 use super::command::{DepartmentCommand, TaskDetails};
@@ -1123,41 +1121,6 @@ impl Decide for Department {
     }
 }
 
-impl Aggregate for Department {
-    const TYPE: &'static str = "department";
-    type Command = DepartmentCommand;
-    type Event = DepartmentEvent;
-    type Error = DepartmentError;
-    type Services = ();
-
-    async fn handle(
-        &mut self,
-        command: Self::Command,
-        _service: &Self::Services,
-        sink: &EventSink<Self>,
-    ) -> Result<(), Self::Error> {
-        let events = self.decide(command)?;
-        for event in events {
-            sink.write(event, self).await;
-        }
-        Ok(())
-    }
-
-    fn apply(&mut self, event: Self::Event) {
-        self.evolve_event(event);
-    }
-}
-
-impl crate::timeline::Temporal for Department {
-    fn max_effective(&self) -> Option<DateTime<Utc>> {
-        self.max_effective
-    }
-
-    fn note_effective(&mut self, at: DateTime<Utc>) {
-        Department::note_effective(self, at);
-    }
-}
-
 /// A department's events concern the department itself (its profile's code, which is the
 /// stream's id).
 impl crate::concerns::Concerns for Department {
@@ -1165,3 +1128,5 @@ impl crate::concerns::Concerns for Department {
         self.profile.iter().map(|p| p.id.clone()).collect()
     }
 }
+
+crate::event_sourced!(Department, "department");

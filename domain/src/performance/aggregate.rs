@@ -1,13 +1,12 @@
 //! The record's stream: recorded once, then corrected or voided, each time with a reason.
 
 use chrono::{DateTime, Utc};
-use cqrs_es::event_sink::EventSink;
-use cqrs_es::{Aggregate, DomainEvent};
+use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
 use super::record::WorkRecord;
 use crate::refusal::{ErrorClass, Refusal};
-use crate::timeline::{Decide, Temporal, Timed};
+use crate::timeline::{Decide, Timed};
 use crate::values::Text;
 
 /// What can be done to a record.
@@ -279,41 +278,6 @@ impl Decide for PerformanceRecord {
     }
 }
 
-impl Temporal for PerformanceRecord {
-    fn max_effective(&self) -> Option<DateTime<Utc>> {
-        self.max_effective
-    }
-
-    fn note_effective(&mut self, at: DateTime<Utc>) {
-        self.max_effective = Some(self.max_effective.map_or(at, |m| m.max(at)));
-    }
-}
-
-impl Aggregate for PerformanceRecord {
-    const TYPE: &'static str = "performance_record";
-    type Command = PerformanceCommand;
-    type Event = PerformanceEvent;
-    type Error = PerformanceError;
-    type Services = ();
-
-    async fn handle(
-        &mut self,
-        command: Self::Command,
-        _service: &Self::Services,
-        sink: &EventSink<Self>,
-    ) -> Result<(), Self::Error> {
-        let events = self.decide(command)?;
-        for event in events {
-            sink.write(event, self).await;
-        }
-        Ok(())
-    }
-
-    fn apply(&mut self, event: Self::Event) {
-        self.evolve(event);
-    }
-}
-
 /// A record concerns its department.
 impl crate::concerns::Concerns for WorkRecord {
     fn departments(&self) -> Vec<crate::values::CreditCode> {
@@ -331,3 +295,5 @@ impl crate::concerns::Concerns for PerformanceRecord {
             .unwrap_or_default()
     }
 }
+
+crate::event_sourced!(PerformanceRecord, "performance_record");

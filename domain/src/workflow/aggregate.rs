@@ -1,14 +1,12 @@
 //! The workflow chart's state, its rules, and how events change it.
 
 use chrono::{DateTime, Utc};
-use cqrs_es::event_sink::EventSink;
-use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
 use super::command::{Chart, Step, TaskFacts, WorkflowCommand, MAX_SIGN_OFF_LEVELS};
 use super::error::WorkflowError;
 use super::event::WorkflowEvent;
-use crate::timeline::{Decide, Temporal, Timed};
+use crate::timeline::{Decide, Timed};
 use crate::values::{CreditCode, EntityId};
 
 /// A published version.
@@ -284,44 +282,11 @@ impl Decide for WorkflowChart {
     }
 }
 
-impl Temporal for WorkflowChart {
-    fn max_effective(&self) -> Option<DateTime<Utc>> {
-        self.max_effective
-    }
-
-    fn note_effective(&mut self, at: DateTime<Utc>) {
-        self.max_effective = Some(self.max_effective.map_or(at, |m| m.max(at)));
-    }
-}
-
-impl Aggregate for WorkflowChart {
-    const TYPE: &'static str = "workflow_chart";
-    type Command = WorkflowCommand;
-    type Event = WorkflowEvent;
-    type Error = WorkflowError;
-    type Services = ();
-
-    async fn handle(
-        &mut self,
-        command: Self::Command,
-        _service: &Self::Services,
-        sink: &EventSink<Self>,
-    ) -> Result<(), Self::Error> {
-        let events = self.decide(command)?;
-        for event in events {
-            sink.write(event, self).await;
-        }
-        Ok(())
-    }
-
-    fn apply(&mut self, event: Self::Event) {
-        self.evolve_event(event);
-    }
-}
-
 /// A chart's events concern the task's department.
 impl crate::concerns::Concerns for WorkflowChart {
     fn departments(&self) -> Vec<CreditCode> {
         self.department_id.iter().cloned().collect()
     }
 }
+
+crate::event_sourced!(WorkflowChart, "workflow_chart");
