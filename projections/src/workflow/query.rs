@@ -122,3 +122,61 @@ pub async fn version(
     .await?;
     row.as_ref().map(from_row).transpose()
 }
+
+/// A published version's figures without its content (what re-engineering statistics need).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Figures {
+    /// The department.
+    pub department_id: String,
+    /// The task.
+    pub task_id: String,
+    /// The version's number.
+    pub version: u32,
+    /// In force from.
+    pub effective_at: DateTime<Utc>,
+    /// Its figures.
+    pub stats: ChartStats,
+}
+
+/// The figures of the versions in force at `as_of` of every chart of `departments` (`None`:
+/// all), read from the figure columns only (the charts' content is not read or decoded).
+pub async fn figures_in_force(
+    pool: &PgPool,
+    departments: Option<&[String]>,
+    as_of: AsOf,
+) -> Result<Vec<Figures>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT DISTINCT ON (department_id, task_id) department_id, task_id, version, effective_at, \
+                steps, sub_steps, procedures, materials, time_limit_days, section_sign_off \
+         FROM {} \
+         WHERE ($1::text[] IS NULL OR department_id = ANY($1)) \
+           AND effective_at <= $2 AND recorded_at <= $3 \
+         ORDER BY department_id, task_id, effective_at DESC, sequence DESC",
+        super::PUBLICATIONS
+    ))
+    .bind(departments)
+    .bind(as_of.valid_at)
+    .bind(as_of.known_at)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let n = |c: &str| -> Result<u32, StoreError> { Ok(row.try_get::<i32, _>(c)? as u32) };
+            Ok(Figures {
+                department_id: row.try_get("department_id")?,
+                task_id: row.try_get("task_id")?,
+                version: n("version")?,
+                effective_at: row.try_get("effective_at")?,
+                stats: ChartStats {
+                    steps: n("steps")?,
+                    sub_steps: n("sub_steps")?,
+                    procedures: n("procedures")?,
+                    materials: n("materials")?,
+                    time_limit_days: n("time_limit_days")?,
+                    section_sign_off: row.try_get("section_sign_off")?,
+                    max_sign_off_levels: 0,
+                },
+            })
+        })
+        .collect()
+}

@@ -221,14 +221,14 @@ impl WorkflowQuery {
             departments = Some(matching);
         }
         let at = |valid_at| AsOf { valid_at, known_at };
-        let load = |a| read::in_force_all(&app.pool, departments.as_deref(), a);
+        let load = |a| read::figures_in_force(&app.pool, departments.as_deref(), a);
         let before = load(at(from))
             .await
             .map_err(|e| AppError::from_store(e, &rc.request_id))?;
         let after = load(at(to))
             .await
             .map_err(|e| AppError::from_store(e, &rc.request_id))?;
-        let before: BTreeMap<(String, String), Publication> = before
+        let before: BTreeMap<(String, String), read::Figures> = before
             .into_iter()
             .map(|p| ((p.department_id.clone(), p.task_id.clone()), p))
             .collect();
