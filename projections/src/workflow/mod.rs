@@ -9,7 +9,10 @@ mod project;
 mod query;
 
 pub use project::WorkflowCharts;
-pub use query::{figures_in_force, in_force, in_force_all, version, Figures, Publication};
+pub use query::{
+    figures_in_force, in_force, in_force_all, reengineering, version, DepartmentReengineering,
+    Figures, Publication,
+};
 
 /// The projection's name (its checkpoint).
 pub const NAME: &str = "workflow_charts";

@@ -180,3 +180,102 @@ pub async fn figures_in_force(
         })
         .collect()
 }
+
+/// One department's re-engineering figures between two valid times (see [`reengineering`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DepartmentReengineering {
+    /// The department.
+    pub department_id: String,
+    /// Charts in force at the start.
+    pub items_before: i64,
+    /// Of those, the ones a section can sign off.
+    pub section_before: i64,
+    /// Charts in force at the end.
+    pub items_after: i64,
+    /// Of those, the ones a section can sign off.
+    pub section_after: i64,
+    /// Charts whose version in force at the end was published after the start.
+    pub reengineered: i64,
+    /// Steps removed by those (the start's less the end's; a chart new in the period counts
+    /// from zero).
+    pub steps_removed: i64,
+    /// Sub-steps removed.
+    pub sub_steps_removed: i64,
+    /// Procedures removed.
+    pub procedures_removed: i64,
+    /// Materials removed.
+    pub materials_removed: i64,
+    /// Days of time limits removed.
+    pub time_limit_days_removed: i64,
+}
+
+/// Re-engineering figures per department between valid times `from` and `to`, as known at
+/// `known_at`: the versions in force at both ends, compared and summed inside the database (one
+/// row per department comes back, not one per chart).
+pub async fn reengineering(
+    pool: &PgPool,
+    departments: Option<&[String]>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    known_at: DateTime<Utc>,
+) -> Result<Vec<DepartmentReengineering>, StoreError> {
+    let in_force = |at: &str| {
+        format!(
+            "SELECT DISTINCT ON (department_id, task_id) department_id, task_id, effective_at, steps, \
+                    sub_steps, procedures, materials, time_limit_days, section_sign_off \
+             FROM {} \
+             WHERE ($1::text[] IS NULL OR department_id = ANY($1)) \
+               AND effective_at <= {at} AND recorded_at <= $4 \
+             ORDER BY department_id, task_id, effective_at DESC, sequence DESC",
+            super::PUBLICATIONS
+        )
+    };
+    let removed = |c: &str| {
+        format!(
+            "COALESCE(sum(COALESCE(b.{c}, 0) - a.{c}) FILTER (WHERE a.effective_at > $2), 0)::bigint AS {c}_removed"
+        )
+    };
+    let sql = format!(
+        "WITH b AS ({}), a AS ({}) \
+         SELECT department_id, \
+                count(b.task_id) AS items_before, \
+                count(*) FILTER (WHERE b.section_sign_off) AS section_before, \
+                count(a.task_id) AS items_after, \
+                count(*) FILTER (WHERE a.section_sign_off) AS section_after, \
+                count(*) FILTER (WHERE a.effective_at > $2) AS reengineered, \
+                {}, {}, {}, {}, {} \
+         FROM a FULL JOIN b USING (department_id, task_id) \
+         GROUP BY department_id ORDER BY department_id",
+        in_force("$2"),
+        in_force("$3"),
+        removed("steps"),
+        removed("sub_steps"),
+        removed("procedures"),
+        removed("materials"),
+        removed("time_limit_days"),
+    );
+    let rows = sqlx::query(&sql)
+        .bind(departments)
+        .bind(from)
+        .bind(to)
+        .bind(known_at)
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(DepartmentReengineering {
+                department_id: r.try_get("department_id")?,
+                items_before: r.try_get("items_before")?,
+                section_before: r.try_get("section_before")?,
+                items_after: r.try_get("items_after")?,
+                section_after: r.try_get("section_after")?,
+                reengineered: r.try_get("reengineered")?,
+                steps_removed: r.try_get("steps_removed")?,
+                sub_steps_removed: r.try_get("sub_steps_removed")?,
+                procedures_removed: r.try_get("procedures_removed")?,
+                materials_removed: r.try_get("materials_removed")?,
+                time_limit_days_removed: r.try_get("time_limit_days_removed")?,
+            })
+        })
+        .collect()
+}

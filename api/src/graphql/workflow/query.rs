@@ -220,77 +220,41 @@ impl WorkflowQuery {
                 .collect();
             departments = Some(matching);
         }
-        let at = |valid_at| AsOf { valid_at, known_at };
-        let load = |a| read::figures_in_force(&app.pool, departments.as_deref(), a);
-        let before = load(at(from))
+        let figures = read::reengineering(&app.pool, departments.as_deref(), from, to, known_at)
             .await
             .map_err(|e| AppError::from_store(e, &rc.request_id))?;
-        let after = load(at(to))
-            .await
-            .map_err(|e| AppError::from_store(e, &rc.request_id))?;
-        let before: BTreeMap<(String, String), read::Figures> = before
-            .into_iter()
-            .map(|p| ((p.department_id.clone(), p.task_id.clone()), p))
-            .collect();
-        let mut rows: BTreeMap<String, ReengineeringRow> = BTreeMap::new();
-        let mut shares: BTreeMap<String, [i32; 4]> = BTreeMap::new();
-        for p in before.values() {
-            let s = shares.entry(p.department_id.clone()).or_default();
-            s[0] += 1;
-            s[1] += i32::from(p.stats.section_sign_off);
+        let share = |n: i64, of: i64| (of > 0).then(|| percent(n as f64, of as f64));
+        let mut totals = read::DepartmentReengineering::default();
+        let row = |f: &read::DepartmentReengineering, department: Option<ID>| ReengineeringRow {
+            department_id: department,
+            charts_reengineered: f.reengineered as i32,
+            steps_removed: f.steps_removed as i32,
+            sub_steps_removed: f.sub_steps_removed as i32,
+            procedures_removed: f.procedures_removed as i32,
+            materials_removed: f.materials_removed as i32,
+            time_limit_days_removed: f.time_limit_days_removed as i32,
+            items_before: f.items_before as i32,
+            items_after: f.items_after as i32,
+            section_share_before: share(f.section_before, f.items_before),
+            section_share_after: share(f.section_after, f.items_after),
+            leader_share_before: share(f.items_before - f.section_before, f.items_before),
+            leader_share_after: share(f.items_after - f.section_after, f.items_after),
+        };
+        let mut out = Vec::with_capacity(figures.len());
+        for f in &figures {
+            totals.items_before += f.items_before;
+            totals.section_before += f.section_before;
+            totals.items_after += f.items_after;
+            totals.section_after += f.section_after;
+            totals.reengineered += f.reengineered;
+            totals.steps_removed += f.steps_removed;
+            totals.sub_steps_removed += f.sub_steps_removed;
+            totals.procedures_removed += f.procedures_removed;
+            totals.materials_removed += f.materials_removed;
+            totals.time_limit_days_removed += f.time_limit_days_removed;
+            out.push(row(f, Some(ID(f.department_id.clone()))));
         }
-        for p in &after {
-            let s = shares.entry(p.department_id.clone()).or_default();
-            s[2] += 1;
-            s[3] += i32::from(p.stats.section_sign_off);
-            // Re-engineered in the period: a version in force at `to` published after `from`.
-            if p.effective_at <= from {
-                continue;
-            }
-            let old = before
-                .get(&(p.department_id.clone(), p.task_id.clone()))
-                .map(|b| b.stats)
-                .unwrap_or_default();
-            let row = rows.entry(p.department_id.clone()).or_default();
-            row.charts_reengineered += 1;
-            row.steps_removed += old.steps as i32 - p.stats.steps as i32;
-            row.sub_steps_removed += old.sub_steps as i32 - p.stats.sub_steps as i32;
-            row.procedures_removed += old.procedures as i32 - p.stats.procedures as i32;
-            row.materials_removed += old.materials as i32 - p.stats.materials as i32;
-            row.time_limit_days_removed +=
-                old.time_limit_days as i32 - p.stats.time_limit_days as i32;
-        }
-        let share = |n: i32, of: i32| (of > 0).then(|| percent(f64::from(n), f64::from(of)));
-        let mut totals = ReengineeringRow::default();
-        let mut total_shares = [0; 4];
-        let mut out = Vec::new();
-        for (department, s) in shares {
-            let mut row = rows.remove(&department).unwrap_or_default();
-            row.department_id = Some(ID(department));
-            row.items_before = s[0];
-            row.items_after = s[2];
-            row.section_share_before = share(s[1], s[0]);
-            row.section_share_after = share(s[3], s[2]);
-            row.leader_share_before = share(s[0] - s[1], s[0]);
-            row.leader_share_after = share(s[2] - s[3], s[2]);
-            for i in 0..4 {
-                total_shares[i] += s[i];
-            }
-            totals.charts_reengineered += row.charts_reengineered;
-            totals.steps_removed += row.steps_removed;
-            totals.sub_steps_removed += row.sub_steps_removed;
-            totals.procedures_removed += row.procedures_removed;
-            totals.materials_removed += row.materials_removed;
-            totals.time_limit_days_removed += row.time_limit_days_removed;
-            out.push(row);
-        }
-        let s = total_shares;
-        totals.items_before = s[0];
-        totals.items_after = s[2];
-        totals.section_share_before = share(s[1], s[0]);
-        totals.section_share_after = share(s[3], s[2]);
-        totals.leader_share_before = share(s[0] - s[1], s[0]);
-        totals.leader_share_after = share(s[2] - s[3], s[2]);
+        let totals = row(&totals, None);
         Ok(Reengineering { rows: out, totals })
     }
 

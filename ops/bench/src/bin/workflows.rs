@@ -46,7 +46,7 @@ use dutyledger_domain::workflow::{
 use dutyledger_projections::duty_list::AsOf;
 use dutyledger_projections::event_log::EventStore;
 use dutyledger_projections::projector::Projector;
-use dutyledger_projections::workflow::in_force_all;
+use dutyledger_projections::workflow::figures_in_force;
 use futures::stream::{self, StreamExt};
 
 #[derive(Debug, Parser)]
@@ -478,7 +478,7 @@ async fn main() -> anyhow::Result<()> {
         }
         let t0 = Instant::now();
         for at in [from, to] {
-            let r = in_force_all(
+            let r = figures_in_force(
                 &pool,
                 None,
                 AsOf {
@@ -576,7 +576,7 @@ async fn main() -> anyhow::Result<()> {
         ms(&graphql, 100.0)
     );
     println!(
-        "| read model: `workflow::query::in_force_all` at both ends (SQL + chart JSON decoded) | {:.2} | {:.2} | {:.2} |",
+        "| read model: `workflow::figures_in_force` at both ends (the figure columns) | {:.2} | {:.2} | {:.2} |",
         ms(&read_model, 50.0),
         ms(&read_model, 99.0),
         ms(&read_model, 100.0)
