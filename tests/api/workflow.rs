@@ -256,6 +256,15 @@ async fn every_workflow_command_and_its_refusals(pool: PgPool) {
         Some("WORKFLOW_NOT_FOUND"),
         "no version in force then"
     );
+    // The department may be left out when only one has a task with this id.
+    let v = app
+        .ok(
+            "{ workflowChart(taskId: \"t1\") { departmentId version } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(v["workflowChart"]["version"], 2);
+    assert_eq!(v["workflowChart"]["departmentId"], json!(d));
     // Draft then withdraw.
     ok(command(
         &app,

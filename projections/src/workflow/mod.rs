@@ -10,8 +10,8 @@ mod query;
 
 pub use project::WorkflowCharts;
 pub use query::{
-    figures_in_force, in_force, in_force_all, reengineering, version, DepartmentReengineering,
-    Figures, Publication,
+    departments_of_task, figures_in_force, in_force, in_force_all, reengineering, version,
+    DepartmentReengineering, Figures, Publication,
 };
 
 /// The projection's name (its checkpoint).

@@ -279,3 +279,16 @@ pub async fn reengineering(
         })
         .collect()
 }
+
+/// The departments whose charts include a task with this id (task ids are unique only within a
+/// department).
+pub async fn departments_of_task(pool: &PgPool, task: &str) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<(String,)> = sqlx::query_as(&format!(
+        "SELECT DISTINCT department_id FROM {} WHERE task_id = $1 ORDER BY department_id",
+        super::PUBLICATIONS
+    ))
+    .bind(task)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|(d,)| d).collect())
+}

@@ -50,13 +50,33 @@ fn not_found(task: &str, version: Option<i32>) -> AppError {
 /// A version by number (as known at `known_at`), or the one in force at `as_of`.
 async fn chart_version(
     ctx: &Context<'_>,
-    department_id: &ID,
+    department_id: &Option<ID>,
     task_id: &ID,
     version: Option<i32>,
     as_of: AsOf,
 ) -> async_graphql::Result<Publication> {
     let (app, rc) = request(ctx)?;
-    let (department, task) = task(department_id, task_id)?;
+    let department_id = match department_id {
+        Some(d) => d.clone(),
+        None => {
+            let task = crate::graphql::structure::inputs::entity("taskId", task_id)?;
+            let found = read::departments_of_task(&app.pool, task.as_str())
+                .await
+                .map_err(|e| AppError::from_store(e, &rc.request_id))?;
+            match found.as_slice() {
+                [one] => ID(one.clone()),
+                [] => return Err(not_found(task.as_str(), version).into()),
+                _ => {
+                    return Err(AppError::bad_input(
+                        "departmentId",
+                        "several departments have a task with this id: name the department",
+                    )
+                    .into())
+                }
+            }
+        }
+    };
+    let (department, task) = task(&department_id, task_id)?;
     authorize(&rc.actor, Access::ReadDepartment(&department))?;
     let found = match version {
         Some(v) => {
@@ -95,7 +115,10 @@ impl WorkflowQuery {
     async fn workflow_chart(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The department.")] department_id: ID,
+        #[graphql(
+            desc = "The department (may be left out when only one department has a task with this id)."
+        )]
+        department_id: Option<ID>,
         #[graphql(desc = "The task.")] task_id: ID,
         #[graphql(desc = "A version's number (default: the one in force).")] version: Option<i32>,
         #[graphql(desc = "The point in valid and transaction time to answer for.")] as_of: Option<
@@ -114,7 +137,10 @@ impl WorkflowQuery {
     async fn workflow_comparison(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The department.")] department_id: ID,
+        #[graphql(
+            desc = "The department (may be left out when only one department has a task with this id)."
+        )]
+        department_id: Option<ID>,
         #[graphql(desc = "The task.")] task_id: ID,
         #[graphql(desc = "The earlier version.")] from: i32,
         #[graphql(desc = "The later version.")] to: i32,
