@@ -110,9 +110,10 @@ fn chart(
     for s in 0..count {
         let post =
             (!posts.is_empty()).then(|| posts[rng.below(posts.len() as u64) as usize].clone());
-        let materials = 1 + (n + s) % 3 - usize::from(version == 2 && s == 0 && (n + s) % 3 > 0);
-        let procedures =
-            1 + (n + 2 * s) % 3 - usize::from(version == 2 && s == 0 && (n + 2 * s) % 3 > 0);
+        let materials =
+            1 + (n + s) % 3 - usize::from(version == 2 && s == 0 && !(n + s).is_multiple_of(3));
+        let procedures = 1 + (n + 2 * s) % 3
+            - usize::from(version == 2 && s == 0 && !(n + 2 * s).is_multiple_of(3));
         let last = s + 1 == count;
         let section = if last {
             // 70% before, 85% after.
