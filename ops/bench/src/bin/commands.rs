@@ -83,6 +83,9 @@ struct Run {
     not_projected: usize,
     first_error: Option<String>,
     cpu: Cpu,
+    /// Mean latency (ms) of the first and of the last tenth of each client's commands (the
+    /// department grows by one post per command).
+    drift: (f64, f64),
 }
 
 impl Run {
@@ -133,6 +136,14 @@ async fn commands(schema: &DutySchema, departments: &[String], tag: &str, total:
         all.done += r.done;
         all.errors += r.errors;
         all.not_projected += r.not_projected;
+        let tenth = (r.latencies.len() / 10).max(1);
+        let mean = |l: &[Duration]| {
+            l.iter().map(Duration::as_secs_f64).sum::<f64>() * 1000.0 / l.len().max(1) as f64
+        };
+        all.drift.0 +=
+            mean(&r.latencies[..tenth.min(r.latencies.len())]) / departments.len() as f64;
+        all.drift.1 += mean(&r.latencies[r.latencies.len().saturating_sub(tenth)..])
+            / departments.len() as f64;
         all.latencies.extend(r.latencies);
         if all.first_error.is_none() {
             all.first_error = r.first_error;
@@ -449,12 +460,14 @@ async fn main() -> anyhow::Result<()> {
     println!();
     for (clients, base, cmd) in &results {
         println!(
-            "- {clients} client(s): commands/s / INSERT/s = {:.1}%; p50 {:.2} vs {:.2} ms, p99 {:.2} vs {:.2} ms",
+            "- {clients} client(s): commands/s / INSERT/s = {:.1}%; p50 {:.2} vs {:.2} ms, p99 {:.2} vs {:.2} ms; mean command latency of each client's first / last tenth: {:.2} / {:.2} ms",
             100.0 * cmd.rate() / base.rate(),
             percentile_ms(&cmd.latencies, 50.0),
             percentile_ms(&base.latencies, 50.0),
             percentile_ms(&cmd.latencies, 99.0),
             percentile_ms(&base.latencies, 99.0),
+            cmd.drift.0,
+            cmd.drift.1,
         );
         for (what, run) in [("baseline", base), ("commands", cmd)] {
             if let Some(e) = &run.first_error {
