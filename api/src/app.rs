@@ -13,7 +13,7 @@ use dutyledger_domain::workflow::WorkflowChart;
 use dutyledger_projections::boundary_list::BoundaryList;
 use dutyledger_projections::duty_list::DutyList;
 use dutyledger_projections::event_log::{EventNotifier, EventStore};
-use dutyledger_projections::performance::Rollups;
+use dutyledger_projections::performance::{self, Rollups};
 use dutyledger_projections::projector::{Projection, ProjectionWatch, Projector};
 use dutyledger_projections::workflow::WorkflowCharts;
 use sqlx::PgPool;
@@ -54,16 +54,13 @@ impl AppState {
     /// Builds the state: the event store, and a watch on the projector's progress. Does not
     /// start a projector (see [`AppState::spawn_projector`]).
     pub fn new(pool: PgPool, wait: Duration) -> Self {
-        let watches = projections()
+        let (records, structure): (Vec<&'static str>, Vec<&'static str>) = projections()
             .iter()
-            .map(|p| {
-                (
-                    p.name(),
-                    ProjectionWatch::spawn(pool.clone(), vec![p.name()]),
-                )
-            })
-            .collect();
-        let commands = Commands::new(EventStore::new(pool.clone()), watches, wait);
+            .map(|p| p.name())
+            .partition(|name| *name == performance::NAME);
+        let watch = ProjectionWatch::spawn(pool.clone(), structure);
+        let records_watch = ProjectionWatch::spawn(pool.clone(), records);
+        let commands = Commands::new(EventStore::new(pool.clone()), watch, records_watch, wait);
         let notifier = EventNotifier::spawn(pool.clone());
         Self {
             pool,

@@ -18,7 +18,7 @@ use crate::context::RequestContext;
 
 #[async_trait::async_trait]
 impl Executable for Department {
-    const READ_MODELS: ReadModels = ReadModels::Projection(dutyledger_projections::duty_list::NAME);
+    const READ_MODELS: ReadModels = ReadModels::Lists;
 
     async fn authorize(
         _commands: &Commands,
@@ -33,8 +33,7 @@ impl Executable for Department {
 
 #[async_trait::async_trait]
 impl Executable for BoundaryMatter {
-    const READ_MODELS: ReadModels =
-        ReadModels::Projection(dutyledger_projections::boundary_list::NAME);
+    const READ_MODELS: ReadModels = ReadModels::Lists;
 
     async fn authorize(
         commands: &Commands,
@@ -78,7 +77,7 @@ impl Executable for BoundaryMatter {
 /// written by whoever may change that department's structure. The stream is `department/task`.
 #[async_trait::async_trait]
 impl Executable for WorkflowChart {
-    const READ_MODELS: ReadModels = ReadModels::Projection(dutyledger_projections::workflow::NAME);
+    const READ_MODELS: ReadModels = ReadModels::Lists;
 
     async fn authorize(
         _commands: &Commands,
@@ -97,7 +96,7 @@ impl Executable for WorkflowChart {
 /// but the projector passing its events.
 #[async_trait::async_trait]
 impl Executable for Calendar {
-    const READ_MODELS: ReadModels = ReadModels::None;
+    const READ_MODELS: ReadModels = ReadModels::Lists;
 
     async fn authorize(
         _commands: &Commands,

@@ -49,16 +49,13 @@ pub struct When {
     pub command_id: Option<String>,
 }
 
-/// Which read model shows an aggregate's commands (what a writer waits for). Waiting only for
-/// that projection, not for every one, keeps a command's latency independent of how many read
-/// models the build maintains (bench `commands`: a fourth projection waited for cost a single
-/// client 25%).
+/// Which read models show an aggregate's commands (what a writer waits for).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReadModels {
-    /// The projection of this name.
-    Projection(&'static str),
-    /// None: what the commands change is read from the log itself (e.g. the calendar).
-    None,
+    /// The structure and list projections (duty list, boundary list).
+    Lists,
+    /// The performance rollups.
+    Records,
 }
 
 /// An aggregate the application executes commands of: what its commands need from the policy,
@@ -109,24 +106,28 @@ where
 pub struct Commands {
     store: EventStore,
     ingestor: Ingestor,
-    /// Follows each projection, by name.
-    watches: std::collections::BTreeMap<&'static str, ProjectionWatch>,
+    /// Follows the structure and list projections.
+    lists: ProjectionWatch,
+    /// Follows the performance rollups.
+    records: ProjectionWatch,
     wait: Duration,
 }
 
 impl Commands {
-    /// A command service over `store`, waiting at most `wait` for the projector, whose
-    /// projections `watches` follow (one per projection, by name).
+    /// A command service over `store`, waiting at most `wait` for the projector: `lists`
+    /// follows the projections structure and boundary commands change, `records` the rollups.
     pub fn new(
         store: EventStore,
-        watches: std::collections::BTreeMap<&'static str, ProjectionWatch>,
+        lists: ProjectionWatch,
+        records: ProjectionWatch,
         wait: Duration,
     ) -> Self {
         let ingestor = Ingestor::new(store.pool().clone());
         Self {
             store,
             ingestor,
-            watches,
+            lists,
+            records,
             wait,
         }
     }
@@ -183,9 +184,7 @@ impl Commands {
             .ingest(batch, &metadata)
             .await
             .map_err(|e| AppError::from_store(e, &ctx.request_id))?;
-        let projected = self
-            .projected(outcome.cursor, ReadModels::Projection(performance::NAME))
-            .await;
+        let projected = self.projected(outcome.cursor, ReadModels::Records).await;
         Ok((outcome, projected))
     }
 
@@ -209,9 +208,7 @@ impl Commands {
         )
         .await
         .map_err(|e| AppError::from_amend(e, &ctx.request_id))?;
-        Ok(self
-            .outcome(executed, ReadModels::Projection(performance::NAME))
-            .await)
+        Ok(self.outcome(executed, ReadModels::Records).await)
     }
 
     /// Voids a stored record, with a reason.
@@ -229,9 +226,7 @@ impl Commands {
         let executed = performance::void(&self.store, department, record_id, reason, &metadata)
             .await
             .map_err(|e| AppError::from_amend(e, &ctx.request_id))?;
-        Ok(self
-            .outcome(executed, ReadModels::Projection(performance::NAME))
-            .await)
+        Ok(self.outcome(executed, ReadModels::Records).await)
     }
 
     async fn outcome(&self, executed: Executed, read_models: ReadModels) -> CommandOutcome {
@@ -250,12 +245,8 @@ impl Commands {
             return true;
         };
         let watch = match read_models {
-            ReadModels::Projection(name) => self.watches.get(name),
-            ReadModels::None => return true,
-        };
-        let Some(watch) = watch else {
-            tracing::error!(?read_models, "no such projection is maintained");
-            return false;
+            ReadModels::Lists => &self.lists,
+            ReadModels::Records => &self.records,
         };
         let projected = watch.wait_for(cursor, self.wait).await;
         if !projected {
