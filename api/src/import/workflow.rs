@@ -20,7 +20,7 @@ use std::path::Path;
 
 use chrono::Utc;
 use dutyledger_domain::values::{CreditCode, EntityId, Name};
-use dutyledger_domain::workflow::{self, Chart, Material, Step, WorkflowChart, WorkflowCommand};
+use dutyledger_domain::workflow::{Chart, Material, Step};
 use dutyledger_projections::duty_list::{self, AsOf, DepartmentStructure};
 use serde::Serialize;
 
@@ -29,7 +29,6 @@ use super::table::{self, TableError};
 use crate::app::{AppState, When};
 use crate::auth::Actor;
 use crate::context::RequestContext;
-use crate::service::checks::task_facts;
 use crate::service::AppError;
 
 /// The columns understood.
@@ -656,21 +655,14 @@ async fn publish(
     task: &EntityId,
     chart: Chart,
 ) -> Result<usize, AppError> {
-    let now = Utc::now();
-    let facts = task_facts(&app.pool, department, task, now, &ctx.request_id).await?;
     let when = When {
         reason: Some("工作流程图导入".to_owned()),
-        effective_at: Some(now),
+        effective_at: Some(Utc::now()),
         command_id: None,
     };
     let outcome = app
         .commands
-        .execute::<WorkflowChart>(
-            ctx,
-            &workflow::stream_id(department, task),
-            WorkflowCommand::Supersede { facts, chart },
-            when,
-        )
+        .publish_chart(ctx, department, task, chart, when)
         .await?;
     Ok(outcome.events)
 }

@@ -6,13 +6,12 @@
 use chrono::{DateTime, Utc};
 use dutyledger_domain::department::{Department, DepartmentCommand, RiskFlags, TaskDetails};
 use dutyledger_domain::values::{CreditCode, DayKind, EntityId, Name, Text, TimeLimit};
-use dutyledger_domain::workflow::{self, Chart, Material, Step, WorkflowChart, WorkflowCommand};
+use dutyledger_domain::workflow::{Chart, Material, Step};
 use futures::StreamExt;
 
 use super::{SeedReport, When};
 use crate::app::AppState;
 use crate::context::RequestContext;
-use crate::service::checks::task_facts;
 use crate::service::AppError;
 
 /// The approval bureau's items with charts.
@@ -290,7 +289,6 @@ async fn publish(
     chart: Chart,
     effective_at: DateTime<Utc>,
 ) -> Result<usize, AppError> {
-    let facts = task_facts(&state.pool, department, task, effective_at, &ctx.request_id).await?;
     let when = When {
         reason: Some("工作流程图".to_owned()),
         effective_at: Some(effective_at),
@@ -298,12 +296,7 @@ async fn publish(
     };
     let outcome = state
         .commands
-        .execute::<WorkflowChart>(
-            ctx,
-            &workflow::stream_id(department, task),
-            WorkflowCommand::Supersede { facts, chart },
-            when,
-        )
+        .publish_chart(ctx, department, task, chart, when)
         .await?;
     Ok(outcome.events)
 }

@@ -107,3 +107,28 @@ impl Executable for Calendar {
         authorize(&ctx.actor, Access::WriteCalendar)
     }
 }
+
+impl Commands {
+    /// Publishes `chart` at once as the version of a task's workflow chart in force from
+    /// `when.effective_at` (now if absent), superseding the version before, with the task's
+    /// facts at that time: what loaders (the demo data, the spreadsheet import) do. Identical
+    /// content publishes nothing (`events: 0`).
+    pub async fn publish_chart(
+        &self,
+        ctx: &RequestContext,
+        department: &CreditCode,
+        task: &dutyledger_domain::values::EntityId,
+        chart: dutyledger_domain::workflow::Chart,
+        when: super::commands::When,
+    ) -> Result<super::commands::CommandOutcome, AppError> {
+        let at = when.effective_at.unwrap_or_else(chrono::Utc::now);
+        let facts = checks::task_facts(self.pool(), department, task, at, &ctx.request_id).await?;
+        self.execute::<WorkflowChart>(
+            ctx,
+            &dutyledger_domain::workflow::stream_id(department, task),
+            WorkflowCommand::Supersede { facts, chart },
+            when,
+        )
+        .await
+    }
+}
