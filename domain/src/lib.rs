@@ -16,6 +16,11 @@
 //! - [`performance`]: performance records (履职数据): parsing, the rules against the structure in
 //!   force on the day, and the record stream (recorded, corrected, voided).
 //! - [`power`]: the power list's value types (kinds with their codes, time-limit rules).
+//! - [`round`]: the supervision round aggregate (监管轮次: mode, scope, stages 安排部署 to 整改落实,
+//!   scores computed from the data as known at a stated time, adjusted, published).
+//! - [`scheme`]: the indicator scheme aggregate (监管指标体系: versioned trees of core,
+//!   corroborating and negative indicators with weights per department class and leaf rules over
+//!   named data sources), and how a measurement becomes points.
 //! - [`refusal`]: what every refused command has in common (class, rule, the later fact it
 //!   would break), implemented by each aggregate's error.
 //! - [`workflow`]: the workflow chart aggregate (工作流程图): versions of a task's steps,
@@ -31,6 +36,8 @@ pub mod metadata;
 pub mod performance;
 pub mod power;
 pub mod refusal;
+pub mod round;
+pub mod scheme;
 pub mod timeline;
 pub mod values;
 pub mod workflow;
