@@ -14,6 +14,8 @@
 //! - [`duty_list`]: the duty-task list read model (departments, units, duties, tasks, posts,
 //!   assignments) and its queries, including decomposition coverage.
 //! - [`performance`]: performance records: batch ingest, the rollups and the performance views.
+//! - [`supervision`]: measuring an indicator scheme's data sources per department as of a point
+//!   in both times, and schemes and rounds folded from their streams (no read model: ADR 0014).
 //! - [`workflow`]: published workflow chart versions (in valid and transaction time) and their
 //!   queries.
 //! - [`error`]: this crate's error type.
@@ -28,6 +30,7 @@ pub mod monitor;
 pub mod performance;
 pub mod projector;
 pub mod rebuild;
+pub mod supervision;
 pub mod workflow;
 
 pub use error::StoreError;

@@ -5,6 +5,8 @@ use chrono::{DateTime, Utc};
 use dutyledger_domain::boundary::{BoundaryCommand, BoundaryMatter};
 use dutyledger_domain::calendar::{Calendar, CalendarCommand};
 use dutyledger_domain::department::{Department, DepartmentCommand};
+use dutyledger_domain::round::{RoundCommand, SupervisionRound};
+use dutyledger_domain::scheme::{IndicatorScheme, SchemeCommand};
 use dutyledger_domain::values::CreditCode;
 use dutyledger_domain::workflow::{WorkflowChart, WorkflowCommand};
 use dutyledger_projections::boundary_list;
@@ -105,6 +107,37 @@ impl Executable for Calendar {
         _command: &CalendarCommand,
     ) -> Result<(), AppError> {
         authorize(&ctx.actor, Access::WriteCalendar)
+    }
+}
+
+/// Indicator schemes are the supervision office's.
+#[async_trait::async_trait]
+impl Executable for IndicatorScheme {
+    const READ_MODELS: ReadModels = ReadModels::Lists;
+
+    async fn authorize(
+        _commands: &Commands,
+        ctx: &RequestContext,
+        _id: &str,
+        _command: &SchemeCommand,
+    ) -> Result<(), AppError> {
+        authorize(&ctx.actor, Access::RunSupervision)
+    }
+}
+
+/// Supervision rounds are the supervision office's. Like the calendar and schemes, a round has
+/// no read model (ADR 0014): it is folded from its stream on read.
+#[async_trait::async_trait]
+impl Executable for SupervisionRound {
+    const READ_MODELS: ReadModels = ReadModels::Lists;
+
+    async fn authorize(
+        _commands: &Commands,
+        ctx: &RequestContext,
+        _id: &str,
+        _command: &RoundCommand,
+    ) -> Result<(), AppError> {
+        authorize(&ctx.actor, Access::RunSupervision)
     }
 }
 

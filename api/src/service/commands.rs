@@ -239,6 +239,24 @@ impl Commands {
         }
     }
 
+    /// Waits at most `wait` until the read models show the event at `cursor` (none: nothing
+    /// to wait for).
+    pub(crate) async fn wait_for(
+        &self,
+        cursor: Option<Cursor>,
+        read_models: ReadModels,
+        wait: Duration,
+    ) -> bool {
+        let Some(cursor) = cursor else {
+            return true;
+        };
+        let watch = match read_models {
+            ReadModels::Lists => &self.lists,
+            ReadModels::Records => &self.records,
+        };
+        watch.wait_for(cursor, wait).await
+    }
+
     /// Waits until the read models show the event at `cursor` (at most the configured wait).
     async fn projected(&self, cursor: Option<Cursor>, read_models: ReadModels) -> bool {
         let Some(cursor) = cursor else {

@@ -6,6 +6,8 @@
 //!   batch path of performance records; [`Executable`], what an aggregate provides to it.
 //! - [`aggregates`]: the [`Executable`] impl of each aggregate.
 //! - [`checks`]: the rules that span aggregates (e.g. a boundary matter's parties exist).
+//! - [`supervision`]: planning and scoring supervision rounds (the scheme version, the
+//!   departments, the sources measured as of `knownAt`) and reading scores with the policy.
 //! - [`policy`]: the access policy, the only place that decides who may read or write what.
 //! - [`error`]: [`AppError`], transport-neutral; domain refusals stay typed in it.
 
@@ -14,6 +16,7 @@ pub mod checks;
 pub mod commands;
 pub mod error;
 pub mod policy;
+pub mod supervision;
 
 pub use commands::{CommandOutcome, Commands, Executable, ReadModels, When};
 pub use error::{parse_field, AppError, ErrorCode};

@@ -35,6 +35,17 @@ pub enum Access<'a> {
     WriteAnyRecords,
     /// Load or amend the working-day calendar (holidays and make-up working days).
     WriteCalendar,
+    /// Publish indicator schemes; plan, advance, score and adjust supervision rounds.
+    RunSupervision,
+    /// Read indicator schemes and rounds (their plans and stages, not their scores).
+    ReadSupervision,
+    /// Read a department's scores in a round, published or not.
+    ReadScores {
+        /// The department.
+        department: &'a CreditCode,
+        /// Whether the round's scores are published.
+        published: bool,
+    },
 }
 
 /// Which departments an actor may see.
@@ -77,6 +88,16 @@ pub fn authorize(actor: &Actor, access: Access<'_>) -> Result<(), AppError> {
         (Role::Clerk | Role::Reviewer, Access::ReadPerformance) => true,
         (Role::Clerk | Role::Reviewer, Access::ReadBoundaries) => true,
         (Role::Clerk, Access::WriteAnyRecords) => true,
+        (Role::Clerk | Role::Reviewer, Access::ReadSupervision) => true,
+        (Role::Reviewer, Access::ReadScores { .. }) => true,
+        // A department sees its own scores once the office has published them.
+        (
+            Role::Clerk,
+            Access::ReadScores {
+                department,
+                published,
+            },
+        ) => published && bound_to(department),
         (Role::Integrator, Access::ReadFeed) => true,
         _ => false,
     };
@@ -101,6 +122,19 @@ pub fn authorize(actor: &Actor, access: Access<'_>) -> Result<(), AppError> {
         Access::WriteAnyStructure => forbidden(actor, "change department structure"),
         Access::WriteAnyRecords => forbidden(actor, "write performance records"),
         Access::WriteCalendar => forbidden(actor, "change the working-day calendar"),
+        Access::RunSupervision => forbidden(actor, "run supervision rounds or publish schemes"),
+        Access::ReadSupervision => forbidden(actor, "read supervision rounds and schemes"),
+        Access::ReadScores {
+            department,
+            published: false,
+        } => forbidden(
+            actor,
+            &format!("read the scores of department {department} before they are published"),
+        ),
+        Access::ReadScores { department, .. } => forbidden(
+            actor,
+            &format!("read the scores of department {department}"),
+        ),
     })
 }
 
@@ -214,6 +248,47 @@ mod tests {
                 authorize(&actor, Access::ReadBoundaries).is_ok(),
                 authorize(&actor, Access::WriteAnyStructure).is_ok(),
                 authorize(&actor, Access::WriteAnyRecords).is_ok(),
+            ];
+            assert_eq!(got, expected, "{:?}", actor.role);
+        }
+    }
+
+    #[test]
+    fn supervision_matrix() {
+        let own = code("00000001");
+        let other = code("00000002");
+        let scores = |d, published| Access::ReadScores {
+            department: d,
+            published,
+        };
+        // RunSupervision, ReadSupervision, own unpublished, own published, other unpublished,
+        // other published.
+        for (actor, expected) in [
+            (
+                Actor::new(Role::Supervisor, "s", vec![]),
+                [true, true, true, true, true, true],
+            ),
+            (Actor::system("cli"), [true, true, true, true, true, true]),
+            (
+                Actor::new(Role::Clerk, "c", vec![own.clone()]),
+                [false, true, false, true, false, false],
+            ),
+            (
+                Actor::new(Role::Reviewer, "r", vec![]),
+                [false, true, true, true, true, true],
+            ),
+            (
+                Actor::new(Role::Integrator, "i", vec![]),
+                [false, false, false, false, false, false],
+            ),
+        ] {
+            let got = [
+                authorize(&actor, Access::RunSupervision).is_ok(),
+                authorize(&actor, Access::ReadSupervision).is_ok(),
+                authorize(&actor, scores(&own, false)).is_ok(),
+                authorize(&actor, scores(&own, true)).is_ok(),
+                authorize(&actor, scores(&other, false)).is_ok(),
+                authorize(&actor, scores(&other, true)).is_ok(),
             ];
             assert_eq!(got, expected, "{:?}", actor.role);
         }

@@ -1,0 +1,182 @@
+//! Schemes and rounds as of a point in both times, folded from their streams.
+
+use chrono::{DateTime, Utc};
+use dutyledger_domain::round::{RoundEvent, SupervisionRound};
+use dutyledger_domain::scheme::{IndicatorScheme, SchemeEvent};
+use dutyledger_domain::timeline::Decide;
+use serde::de::DeserializeOwned;
+use sqlx::{PgPool, Row};
+
+use crate::duty_list::AsOf;
+use crate::{Cursor, StoreError};
+
+/// The events of one stream recorded by `known_at` and effective by `valid_at`, in valid-time
+/// order, with their effective times and cursors.
+async fn stream<E: DeserializeOwned>(
+    pool: &PgPool,
+    aggregate_type: &str,
+    id: &str,
+    as_of: AsOf,
+) -> Result<Vec<(E, DateTime<Utc>, Cursor)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT event_type, event_version, payload, effective_at, \
+                transaction_id::text AS txid, position FROM events \
+         WHERE aggregate_type = $1 AND aggregate_id = $2 \
+           AND recorded_at <= $3 AND effective_at <= $4 \
+         ORDER BY effective_at, sequence",
+    )
+    .bind(aggregate_type)
+    .bind(id)
+    .bind(as_of.known_at)
+    .bind(as_of.valid_at)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let payload: serde_json::Value = row.try_get("payload")?;
+            let event =
+                serde_json::from_value(payload).map_err(|e| StoreError::UnreadableEvent {
+                    event_type: row.try_get("event_type").unwrap_or_default(),
+                    event_version: row.try_get("event_version").unwrap_or_default(),
+                    reason: e.to_string(),
+                })?;
+            let txid: String = row.try_get("txid")?;
+            let txid: i64 = txid.parse().map_err(|_| StoreError::InvalidCursor)?;
+            Ok((
+                event,
+                row.try_get("effective_at")?,
+                Cursor::new(txid, row.try_get("position")?),
+            ))
+        })
+        .collect()
+}
+
+async fn ids(
+    pool: &PgPool,
+    aggregate_type: &str,
+    known_at: DateTime<Utc>,
+) -> Result<Vec<String>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT aggregate_id FROM events WHERE aggregate_type = $1 AND sequence = 1 \
+           AND recorded_at <= $2 ORDER BY aggregate_id",
+    )
+    .bind(aggregate_type)
+    .bind(known_at)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// A scheme as of `as_of` (empty if nothing was published by then).
+pub async fn load_scheme(
+    pool: &PgPool,
+    id: &str,
+    as_of: AsOf,
+) -> Result<IndicatorScheme, StoreError> {
+    let mut scheme = IndicatorScheme::default();
+    for (event, _, _) in stream::<SchemeEvent>(
+        pool,
+        <IndicatorScheme as cqrs_es::Aggregate>::TYPE,
+        id,
+        as_of,
+    )
+    .await?
+    {
+        scheme.evolve(event);
+    }
+    Ok(scheme)
+}
+
+/// The ids of the schemes known at `known_at`.
+pub async fn scheme_ids(pool: &PgPool, known_at: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
+    ids(
+        pool,
+        <IndicatorScheme as cqrs_es::Aggregate>::TYPE,
+        known_at,
+    )
+    .await
+}
+
+/// The ids of the rounds known at `known_at`.
+pub async fn round_ids(pool: &PgPool, known_at: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
+    ids(
+        pool,
+        <SupervisionRound as cqrs_es::Aggregate>::TYPE,
+        known_at,
+    )
+    .await
+}
+
+/// A stage a round entered, and when (valid time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageEntry {
+    /// The stage.
+    pub stage: dutyledger_domain::round::Stage,
+    /// When it was entered.
+    pub entered_at: DateTime<Utc>,
+    /// The event's cursor.
+    pub cursor: Cursor,
+}
+
+/// A round as of a point in both times, with the dates of its stages.
+#[derive(Debug, Clone)]
+pub struct RoundAt {
+    /// Its id.
+    pub id: String,
+    /// The state.
+    pub round: SupervisionRound,
+    /// When it was planned (valid time).
+    pub planned_at: Option<DateTime<Utc>>,
+    /// The stages entered (the first at planning), in order.
+    pub stages: Vec<StageEntry>,
+    /// When its scores were published (valid time).
+    pub published_at: Option<DateTime<Utc>>,
+    /// The cursor of its last event folded.
+    pub last_cursor: Option<Cursor>,
+}
+
+/// A round as of `as_of` (`None` if it was not planned by then).
+pub async fn load_round(
+    pool: &PgPool,
+    id: &str,
+    as_of: AsOf,
+) -> Result<Option<RoundAt>, StoreError> {
+    let mut at = RoundAt {
+        id: id.to_owned(),
+        round: SupervisionRound::default(),
+        planned_at: None,
+        stages: Vec::new(),
+        published_at: None,
+        last_cursor: None,
+    };
+    for (event, effective_at, cursor) in stream::<RoundEvent>(
+        pool,
+        <SupervisionRound as cqrs_es::Aggregate>::TYPE,
+        id,
+        as_of,
+    )
+    .await?
+    {
+        match &event {
+            RoundEvent::RoundPlanned(plan) => {
+                at.planned_at = Some(effective_at);
+                if let Some(first) = plan.stages.first() {
+                    at.stages.push(StageEntry {
+                        stage: *first,
+                        entered_at: effective_at,
+                        cursor,
+                    });
+                }
+            }
+            RoundEvent::RoundStageEntered { stage } => at.stages.push(StageEntry {
+                stage: *stage,
+                entered_at: effective_at,
+                cursor,
+            }),
+            RoundEvent::ScoresPublished { .. } => at.published_at = Some(effective_at),
+            _ => {}
+        }
+        at.last_cursor = Some(cursor);
+        at.round.evolve(event);
+    }
+    Ok(at.round.plan().is_some().then_some(at))
+}
