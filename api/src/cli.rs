@@ -92,6 +92,9 @@ pub enum Command {
     /// days.
     #[command(subcommand)]
     Calendar(CalendarSubcommand),
+    /// Indicator schemes (监管指标体系) for supervision rounds.
+    #[command(subcommand)]
+    Scheme(SchemeSubcommand),
     /// Rebuild a read model from the start of the log into shadow tables and swap it in;
     /// queries keep answering meanwhile. With --verify, compare instead and change nothing.
     Rebuild {
@@ -195,6 +198,28 @@ pub enum CalendarSubcommand {
     },
 }
 
+/// Scheme subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SchemeSubcommand {
+    /// Publish schemes from files in the scheme format (JSON, e.g. data/schemes/seed-7-21.json),
+    /// each as a new version of the scheme named by the file (or --id), with a line per file
+    /// on stderr. The latest version's content again stores nothing.
+    Load {
+        /// The files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The scheme id (default: the file name without .json; only with one file).
+        #[arg(long)]
+        id: Option<String>,
+        /// When the version holds (RFC 3339; default: now).
+        #[arg(long)]
+        effective_at: Option<chrono::DateTime<chrono::Utc>>,
+        /// Why (default: "scheme loaded from FILE").
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
 /// Token subcommands.
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
@@ -291,6 +316,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("seeding failed: {} ({})", e.message(), e.code()))?;
             report.commands += items.commands;
             report.events += items.events;
+            let round = crate::seed::seed_supervision(&state)
+                .await
+                .map_err(|e| anyhow::anyhow!("seeding failed: {} ({})", e.message(), e.code()))?;
+            report.commands += round.commands;
+            report.events += round.events;
             projector.abort();
             tracing::info!(
                 commands = report.commands,
@@ -424,6 +454,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             effective_at,
             reason,
         }) => load_calendar(database_url(&cli)?, files, *effective_at, reason.clone()).await,
+        Command::Scheme(SchemeSubcommand::Load {
+            files,
+            id,
+            effective_at,
+            reason,
+        }) => {
+            load_schemes(
+                database_url(&cli)?,
+                files,
+                id.as_deref(),
+                *effective_at,
+                reason.clone(),
+            )
+            .await
+        }
         Command::Rebuild { projection, verify } => {
             let pool = db::connect(database_url(&cli)?, &PoolSettings::default()).await?;
             db::migrate(&pool).await?;
@@ -614,6 +659,59 @@ async fn load_calendar(
     projector.abort();
     if failed > 0 {
         anyhow::bail!("{failed} of {} calendar files not loaded", files.len());
+    }
+    Ok(())
+}
+
+/// `scheme load`: each file through the command path as the system actor, a line per file on
+/// stderr; fails if any file was not loaded.
+async fn load_schemes(
+    url: &str,
+    files: &[PathBuf],
+    id: Option<&str>,
+    effective_at: Option<chrono::DateTime<chrono::Utc>>,
+    reason: Option<String>,
+) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    if id.is_some() && files.len() > 1 {
+        anyhow::bail!("--id names one scheme: give one file with it");
+    }
+    let pool = db::connect(url, &PoolSettings::default()).await?;
+    db::migrate(&pool).await?;
+    let state = AppState::new(pool, Duration::from_secs(10));
+    let projector = state.spawn_projector();
+    let ctx = crate::context::RequestContext::new(Actor::system("cli"));
+    let mut failed = 0;
+    for file in files {
+        let when = crate::app::When {
+            reason: Some(
+                reason
+                    .clone()
+                    .unwrap_or_else(|| format!("scheme loaded from {}", file.display())),
+            ),
+            effective_at,
+            command_id: None,
+        };
+        let line = match crate::import::scheme::load_file(&state, &ctx, file, id, when).await {
+            Ok(report) => report.line(),
+            Err(e) => {
+                failed += 1;
+                match e.rule() {
+                    Some(rule) => format!(
+                        "{}: refused, {} {rule}: {}",
+                        file.display(),
+                        e.code(),
+                        e.message()
+                    ),
+                    None => format!("{}: {}: {}", file.display(), e.code(), e.message()),
+                }
+            }
+        };
+        writeln!(std::io::stderr(), "{line}")?;
+    }
+    projector.abort();
+    if failed > 0 {
+        anyhow::bail!("{failed} of {} scheme files not loaded", files.len());
     }
     Ok(())
 }

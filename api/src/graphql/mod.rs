@@ -10,6 +10,7 @@ pub mod feed;
 pub mod kit;
 pub mod performance;
 pub mod structure;
+pub mod supervision;
 pub mod time;
 pub mod workflow;
 
@@ -28,6 +29,7 @@ pub struct Query(
     calendar::CalendarQuery,
     performance::PerformanceQuery,
     workflow::WorkflowQuery,
+    supervision::SupervisionQuery,
 );
 
 /// All mutations.
@@ -39,6 +41,7 @@ pub struct Mutation(
     calendar::CalendarMutation,
     performance::PerformanceMutation,
     workflow::WorkflowMutation,
+    supervision::SupervisionMutation,
 );
 
 /// All subscriptions.

@@ -10,11 +10,14 @@
 //! - [`records`]: performance records (履职数据) from CSV or NDJSON files of any size, streamed
 //!   in batches through the ingestor, with a progress bar; re-running after an interruption
 //!   stores each record once.
+//! - [`scheme`]: indicator schemes from files in the scheme format (`data/schemes/`); loading
+//!   the latest version's content again stores nothing.
 //! - [`workflow`]: workflow charts (工作流程图), one row per step or sub-step, one chart per
 //!   task published as a new version only when its content changed; a per-row report.
 
 pub mod calendar;
 pub mod power_list;
 pub mod records;
+pub mod scheme;
 pub mod table;
 pub mod workflow;

@@ -28,6 +28,7 @@ use crate::auth::Actor;
 use crate::context::RequestContext;
 use crate::service::AppError;
 
+pub mod supervision;
 pub mod workflows;
 
 /// Linyi's division code.
@@ -955,5 +956,15 @@ pub async fn seed_approval_items(state: &AppState) -> Result<SeedReport, AppErro
         .with_timezone(&chrono::Utc);
     let bureau = ADMINISTRATIVE_APPROVAL.credit_code().map_err(bad)?;
     workflows::approval_items(state, &ctx, &bureau, since, &mut report).await?;
+    Ok(report)
+}
+
+/// Publishes the shipped indicator schemes and runs the demo supervision round (2025, routine,
+/// the seed-shaped scheme) to publication ([`supervision::round`]); after [`seed`] and
+/// [`seed_approval_items`], so that it scores all the demo data. A second run appends nothing.
+pub async fn seed_supervision(state: &AppState) -> Result<SeedReport, AppError> {
+    let ctx = RequestContext::new(Actor::system("seed"));
+    let mut report = SeedReport::default();
+    supervision::round(state, &ctx, &mut report).await?;
     Ok(report)
 }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use dutyledger_domain::round::{
     DepartmentReport, Mode, RoundCommand, RoundPlan, ScopeEntry, Stage, SupervisionRound,
 };
@@ -146,7 +146,8 @@ impl Commands {
     ) -> Result<(CommandOutcome, Measurement), AppError> {
         authorize(&ctx.actor, Access::RunSupervision)?;
         let now = Utc::now();
-        let known_at = known_at.unwrap_or(now);
+        // Microseconds, as the database keeps times: the same instant when measured again.
+        let known_at = known_at.unwrap_or(now).trunc_subsecs(6);
         if known_at > now {
             return Err(AppError::BadInput {
                 message: format!(
