@@ -281,7 +281,7 @@ pub async fn measure(
                     n - idle.len() as i64,
                     n,
                     format!(
-                        "tasks of {id} {at} with a performance record done {} to {}; items: tasks without one",
+                        "tasks of {id} with a performance record done {} to {}, {at}; items: tasks without one",
                         period.from, period.to
                     ),
                     idle,
@@ -321,7 +321,7 @@ pub async fn measure(
                 ratio(
                     n - gaps.len() as i64,
                     n,
-                    format!("main duties with unit duties and unit duties with tasks of {id} {at}; items: those without"),
+                    format!("main duties with unit duties and unit duties with tasks of {id}, {at}; items: those without"),
                     gaps,
                     "no main or unit duty in force",
                 ),
@@ -340,7 +340,7 @@ pub async fn measure(
                 ratio(
                     n - unheld.len() as i64,
                     n,
-                    format!("tasks of {id} {at} held by a post; items: tasks no post holds"),
+                    format!("tasks of {id} held by a post, {at}; items: tasks no post holds"),
                     unheld.clone(),
                     "no task in force",
                 ),
@@ -350,7 +350,7 @@ pub async fn measure(
             put(
                 d,
                 TasksWithoutPosts,
-                count(format!("tasks of {id} {at} held by no post"), unheld),
+                count(format!("tasks of {id} held by no post, {at}"), unheld),
             );
         }
         if sources.contains(&PowersCompleteness) {
@@ -370,7 +370,7 @@ pub async fn measure(
                 ratio(
                     n - incomplete.len() as i64,
                     n,
-                    format!("power-list items of {id} {at} with stages and a time limit; items: those without"),
+                    format!("power-list items of {id} with stages and a time limit, {at}; items: those without"),
                     incomplete,
                     "no power-list item in force",
                 ),
