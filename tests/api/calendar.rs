@@ -7,7 +7,7 @@ use clap::Parser as _;
 use dutyledger_api::auth::{Actor, Role};
 use dutyledger_api::context::RequestContext;
 use dutyledger_domain::calendar::SHIPPED;
-use dutyledger_tests::{actor, credit_code, error_code, error_rule, TestApp};
+use dutyledger_tests::{actor, credit_code, database_url_of, error_code, error_rule, TestApp};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
@@ -300,26 +300,6 @@ async fn only_the_supervision_office_loads_a_calendar(pool: PgPool) {
     assert_eq!(r["data"]["workingDays"], 2, "{r:#}");
 }
 
-/// The test database's URL (for the CLI, which connects by itself).
-fn database_url(pool: &PgPool) -> String {
-    let master = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let name = pool
-        .connect_options()
-        .get_database()
-        .expect("a database")
-        .to_owned();
-    match master.split_once('?') {
-        Some((base, query)) => format!(
-            "{}/{name}?{query}",
-            base.rsplit_once('/').map_or(base, |b| b.0)
-        ),
-        None => format!(
-            "{}/{name}",
-            master.rsplit_once('/').map_or(master.as_str(), |b| b.0)
-        ),
-    }
-}
-
 fn data_file(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../data/calendar")
@@ -329,7 +309,7 @@ fn data_file(name: &str) -> std::path::PathBuf {
 #[sqlx::test(migrator = "dutyledger_projections::db::MIGRATOR")]
 async fn calendar_load_through_the_cli_stores_nothing_twice(pool: PgPool) {
     let app = TestApp::new(pool.clone());
-    let url = database_url(&pool);
+    let url = database_url_of(&pool);
     let files: Vec<String> = ["2024.json", "2025.json", "2026.json"]
         .iter()
         .map(|f| data_file(f).display().to_string())

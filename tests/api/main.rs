@@ -25,6 +25,7 @@ mod projector;
 mod records_fixture;
 mod seed;
 mod structure_api;
+mod supervision;
 mod time_travel;
 mod workflow;
 mod workflow_import;

@@ -123,6 +123,26 @@ pub fn actor(role: Role, departments: &[&str]) -> Actor {
     )
 }
 
+/// The test database's URL (for the CLI, which connects by itself).
+pub fn database_url_of(pool: &PgPool) -> String {
+    let master = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+    let name = pool
+        .connect_options()
+        .get_database()
+        .expect("a database")
+        .to_owned();
+    match master.split_once('?') {
+        Some((base, query)) => format!(
+            "{}/{name}?{query}",
+            base.rsplit_once('/').map_or(base, |b| b.0)
+        ),
+        None => format!(
+            "{}/{name}",
+            master.rsplit_once('/').map_or(master.as_str(), |b| b.0)
+        ),
+    }
+}
+
 /// The `extensions.code` of the first error of a response.
 pub fn error_code(response: &Value) -> Option<&str> {
     response["errors"][0]["extensions"]["code"].as_str()
