@@ -31,7 +31,10 @@ impl SchemeReport {
                 self.source, self.scheme_id
             )
         } else {
-            format!("{}: scheme {} published as a new version", self.source, self.scheme_id)
+            format!(
+                "{}: scheme {} published as a new version",
+                self.source, self.scheme_id
+            )
         }
     }
 }

@@ -65,7 +65,11 @@ pub async fn round(
             stages: None,
         };
         report.commands += 1;
-        report.events += state.commands.plan_round(ctx, &id, input, now()).await?.events;
+        report.events += state
+            .commands
+            .plan_round(ctx, &id, input, now())
+            .await?
+            .events;
     }
     let stage_of = |r: &supervision::RoundAt| r.round.stage();
     let mut at = current().await?.and_then(|r| stage_of(&r));
@@ -78,7 +82,10 @@ pub async fn round(
         let round = current().await?;
         if round.as_ref().is_some_and(|r| r.round.known_at().is_none()) {
             report.commands += 1;
-            let (outcome, _) = state.commands.score_round(ctx, ROUND_ID, None, now()).await?;
+            let (outcome, _) = state
+                .commands
+                .score_round(ctx, ROUND_ID, None, now())
+                .await?;
             report.events += outcome.events;
         }
         report.commands += 1;

@@ -105,7 +105,12 @@ impl PlanRoundInput {
         let scheme_version = match self.scheme_version {
             None => None,
             Some(v) if v >= 1 => Some(v as u32),
-            Some(_) => return Err(AppError::bad_input("schemeVersion", "versions count from 1")),
+            Some(_) => {
+                return Err(AppError::bad_input(
+                    "schemeVersion",
+                    "versions count from 1",
+                ))
+            }
         };
         Ok((
             id,

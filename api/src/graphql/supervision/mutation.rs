@@ -13,9 +13,9 @@ use super::inputs::{
 };
 use super::types::{MeasuringTime, RoundView, SchemeView};
 use crate::graphql::kit::{allow, execute, request, Outcome};
+use crate::service::parse_field;
 use crate::service::policy::Access;
 use crate::service::supervision as app;
-use crate::service::parse_field;
 
 /// The result of a scheme command: what every command returns, and the scheme.
 #[derive(MergedObject, Debug, Clone)]

@@ -64,7 +64,11 @@ impl SupervisionQuery {
                 .and_then(|v| s.version(v).map(|d| (v, d.clone()))),
         };
         let (version, definition) = found.ok_or_else(|| AppError::NotFound {
-            message: format!("scheme {} has no version {}", id.as_str(), version.unwrap_or(0)),
+            message: format!(
+                "scheme {} has no version {}",
+                id.as_str(),
+                version.unwrap_or(0)
+            ),
             rule: Some("SCHEME_VERSION_NOT_FOUND"),
         })?;
         Ok(SchemeView {
@@ -194,6 +198,10 @@ impl SupervisionQuery {
                 message: format!("the round's scheme has no indicator {indicator_id:?}"),
                 rule: Some("UNKNOWN_INDICATOR"),
             })?;
-        Ok(ScoreExplanation::new(&round, department.to_string(), result))
+        Ok(ScoreExplanation::new(
+            &round,
+            department.to_string(),
+            result,
+        ))
     }
 }
