@@ -3,6 +3,10 @@
 //! 5,000 posts (the largest department about three times the average), established in 2016 as
 //! commands for the department aggregate, optionally followed by years of amendments.
 //!
+//! Another number of departments ([`plans_for`], [`weights_for`]) keeps the departments' sizes:
+//! the totals grow with the count (74 departments, Linyi's count, hold 5,021 unit duties, 9,062
+//! tasks and 10,277 posts); the first 36 departments' weights stay as they are.
+//!
 //! [`plan`] builds one department's commands; [`Layout`] reads back, from those commands, what
 //! a record generator needs (which post holds which task, in which unit, with which time
 //! limit); [`divisions`] lists the city's counties and townships.
@@ -26,6 +30,13 @@ pub const UNIT_DUTIES: usize = 2443;
 pub const TASKS: usize = 4409;
 /// Posts, over all departments.
 pub const POSTS: usize = 5000;
+/// Linyi's city departments (the figure issue 15 scores).
+pub const LINYI_DEPARTMENTS: usize = 74;
+
+/// A total of [`DEPARTMENTS`] departments scaled to `departments` (the same for 36).
+fn scaled(total: usize, departments: usize) -> usize {
+    total * departments / DEPARTMENTS
+}
 /// The city's division code (Linyi).
 pub const CITY: &str = "371300000000";
 /// The city's 12 counties and districts (six-digit prefixes).
@@ -60,7 +71,14 @@ fn share(total: usize, weights: &[usize], i: usize) -> usize {
 
 /// The departments' sizes (weights 2-4, the first department 9).
 pub fn weights() -> Vec<usize> {
-    let mut weights: Vec<usize> = (0..DEPARTMENTS).map(|i| 2 + (i * 7919 + 13) % 3).collect();
+    weights_for(DEPARTMENTS)
+}
+
+/// The sizes of `departments` departments (weights 2-4, the first department 9).
+pub fn weights_for(departments: usize) -> Vec<usize> {
+    let mut weights: Vec<usize> = (0..departments.max(1))
+        .map(|i| 2 + (i * 7919 + 13) % 3)
+        .collect();
     weights[0] = 9; // the largest department: about three times the average
     weights
 }
@@ -121,9 +139,10 @@ pub fn plan(
 ) -> anyhow::Result<Plan> {
     let mut rng = Rng::new(seed ^ (index as u64 * 0x1000_0001));
     let code = department_code(index)?;
-    let duties = share(UNIT_DUTIES, weights, index);
-    let tasks = share(TASKS, weights, index);
-    let posts = share(POSTS, weights, index);
+    let n = weights.len();
+    let duties = share(scaled(UNIT_DUTIES, n), weights, index);
+    let tasks = share(scaled(TASKS, n), weights, index);
+    let posts = share(scaled(POSTS, n), weights, index);
     let units = (duties / 6).clamp(4, 40);
     let mains = (duties / 8).clamp(3, 30);
     let mut out = Vec::new();
@@ -284,8 +303,13 @@ pub fn plan(
 
 /// The plans of all [`DEPARTMENTS`].
 pub fn plans(options: PlanOptions, seed: u64) -> anyhow::Result<Vec<Plan>> {
-    let weights = weights();
-    (0..DEPARTMENTS)
+    plans_for(DEPARTMENTS, options, seed)
+}
+
+/// The plans of `departments` departments (sizes as [`weights_for`], totals scaled).
+pub fn plans_for(departments: usize, options: PlanOptions, seed: u64) -> anyhow::Result<Vec<Plan>> {
+    let weights = weights_for(departments);
+    (0..weights.len())
         .map(|i| plan(i, &weights, options, seed))
         .collect()
 }

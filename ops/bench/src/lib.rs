@@ -1,19 +1,20 @@
 //! Shared helpers of the benchmarks: a fresh database, a deterministic random generator,
-//! latency percentiles, and the city-scale data set ([`city`]).
+//! latency percentiles, the city-scale structure ([`city`]) and the records bench's data set
+//! ([`dataset`]).
 
 pub mod city;
+pub mod dataset;
 
 use std::time::Duration;
 
 use sqlx::migrate::MigrateDatabase;
 use sqlx::PgPool;
 
-/// Creates (dropping any previous one) a database named `name` next to `DATABASE_URL`'s and
-/// migrates it.
-pub async fn fresh_database(name: &str) -> anyhow::Result<(PgPool, String)> {
+/// The URL of the database `name` next to `DATABASE_URL`'s.
+pub fn database_url(name: &str) -> anyhow::Result<String> {
     let master = std::env::var("DATABASE_URL")
         .map_err(|_| anyhow::anyhow!("set DATABASE_URL (ops/db.sh prints one)"))?;
-    let url = match master.split_once('?') {
+    Ok(match master.split_once('?') {
         Some((base, query)) => format!(
             "{}/{name}?{query}",
             base.rsplit_once('/').map_or(base, |b| b.0)
@@ -22,7 +23,13 @@ pub async fn fresh_database(name: &str) -> anyhow::Result<(PgPool, String)> {
             "{}/{name}",
             master.rsplit_once('/').map_or(master.as_str(), |b| b.0)
         ),
-    };
+    })
+}
+
+/// Creates (dropping any previous one) a database named `name` next to `DATABASE_URL`'s and
+/// migrates it.
+pub async fn fresh_database(name: &str) -> anyhow::Result<(PgPool, String)> {
+    let url = database_url(name)?;
     if sqlx::Postgres::database_exists(&url).await? {
         sqlx::Postgres::force_drop_database(&url).await?;
     }
@@ -33,6 +40,21 @@ pub async fn fresh_database(name: &str) -> anyhow::Result<(PgPool, String)> {
         .await?;
     dutyledger_projections::db::migrate(&pool).await?;
     Ok((pool, url))
+}
+
+/// The database named `name` next to `DATABASE_URL`'s, migrated, if it exists (a bench's
+/// database kept from an earlier run).
+pub async fn existing_database(name: &str) -> anyhow::Result<Option<(PgPool, String)>> {
+    let url = database_url(name)?;
+    if !sqlx::Postgres::database_exists(&url).await? {
+        return Ok(None);
+    }
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(16)
+        .connect(&url)
+        .await?;
+    dutyledger_projections::db::migrate(&pool).await?;
+    Ok(Some((pool, url)))
 }
 
 /// A small deterministic generator (SplitMix64), so data sets are reproducible from a seed.

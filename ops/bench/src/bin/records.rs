@@ -31,6 +31,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, Utc};
 use clap::Parser;
 use dutyledger_api::app::projections;
 use dutyledger_bench::city::{self, Layout, PlanOptions, CITY, SECTOR};
+use dutyledger_bench::dataset::{request_id, write_structure, Generator, Item, ACTOR};
 use dutyledger_bench::{fresh_database, percentile_ms, Rng};
 use dutyledger_domain::department::Department;
 use dutyledger_domain::metadata::{self, CommandMetadata};
@@ -80,6 +81,10 @@ struct Args {
     /// Amendments per department after the structure (none: the structure as established).
     #[arg(long, default_value_t = 0)]
     amendments: u32,
+    /// City departments (36: the city of `asof`; the totals of tasks, duties and posts grow with
+    /// the count, see `dutyledger_bench::city`).
+    #[arg(long, default_value_t = city::DEPARTMENTS)]
+    departments: usize,
     /// Apply autovacuum's default thresholds from the bench during the ingest (the test server
     /// runs with `autovacuum = off`); `--autovacuum false` leaves the tables without statistics.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
@@ -88,261 +93,10 @@ struct Args {
     /// `auto_explain` loaded for the bench database's sessions (0: off).
     #[arg(long, default_value_t = 1000)]
     explain_slow_ms: u64,
-    /// The database's name suffix (default: the number of records).
+    /// The database's name suffix (default: the number of records, and `_<n>d` for another
+    /// number of departments than 36).
     #[arg(long)]
     name: Option<String>,
-}
-
-const ACTOR: &str = "system:bench-records";
-/// Share (per million) of resubmitted record ids and of records whose post does not hold the
-/// task.
-const DUPLICATES_PPM: u64 = 1_000;
-const INVALID_PPM: u64 = 1_000;
-/// Half the resubmissions repeat a record of the same batch; the others one stored at least
-/// this many records earlier (committed: four batches of 5,000 back) and at most
-/// `FAR_MIN + FAR_SPAN`.
-const FAR_MIN: u64 = 20_000;
-const FAR_SPAN: u64 = 480_000;
-
-// ---------------------------------------------------------------------------------------------
-// The record generator
-
-/// One item of the submitted stream.
-#[derive(Debug, Clone, Copy)]
-enum Item {
-    /// The `v`-th valid record.
-    Valid(u64),
-    /// A resubmission of the `v`-th valid record.
-    Duplicate(u64),
-    /// A record (drawn like the `v`-th) whose post does not hold its task.
-    Invalid(u64),
-}
-
-/// What a record is made of, before it becomes text.
-#[derive(Debug, Clone)]
-struct Draw {
-    department: usize,
-    assignment: usize,
-    /// A post of the same unit that does not hold the task (invalid records).
-    wrong_post: Option<EntityId>,
-    region: usize,
-    occurred_at: DateTime<Utc>,
-    quantity: u32,
-    time_taken_days: Option<u16>,
-    on_time: Option<bool>,
-    source: Source,
-    states_level: bool,
-}
-
-struct Generator {
-    seed: u64,
-    records: u64,
-    layout: Layout,
-    /// Cumulative department weights (tasks x an activity factor of 1 to 4).
-    cumulative: Vec<u64>,
-    /// Counties (index 0..12), each with its townships.
-    counties: Vec<(DivisionCode, Vec<DivisionCode>)>,
-    /// Every region code: the city, the counties, the townships.
-    regions: Vec<String>,
-    /// Index in `regions` of each county and of its first township.
-    county_at: Vec<(usize, usize, usize)>,
-    start: i64,
-    span: i64,
-    beijing: FixedOffset,
-}
-
-fn mix(seed: u64, v: u64, salt: u64) -> Rng {
-    let mut r = Rng::new(seed ^ salt ^ v.wrapping_mul(0xD6E8_FEB8_6659_FD93));
-    r.next_u64();
-    r
-}
-
-impl Generator {
-    fn new(seed: u64, records: u64, layout: Layout) -> anyhow::Result<Self> {
-        let mut total = 0;
-        let cumulative = layout
-            .departments
-            .iter()
-            .enumerate()
-            .map(|(i, d)| {
-                total += d.assignments.len() as u64 * (1 + (i as u64 * 2_654_435_761) % 4);
-                total
-            })
-            .collect();
-        let counties = city::divisions();
-        let mut regions = vec![CITY.to_owned()];
-        let mut county_at = Vec::new();
-        for (county, townships) in &counties {
-            let at = regions.len();
-            regions.push(county.as_str().to_owned());
-            regions.extend(townships.iter().map(|t| t.as_str().to_owned()));
-            county_at.push((at, at + 1, townships.len()));
-        }
-        let start = city::ymd(2020, 12, 31).timestamp() + 16 * 3600; // 2021-01-01T00:00+08:00
-        let end = city::ymd(2025, 12, 31).timestamp() + 16 * 3600; // 2026-01-01T00:00+08:00
-        Ok(Self {
-            seed,
-            records,
-            layout,
-            cumulative,
-            counties,
-            regions,
-            county_at,
-            start,
-            span: end - start,
-            beijing: FixedOffset::east_opt(8 * 3600).ok_or_else(|| anyhow::anyhow!("offset"))?,
-        })
-    }
-
-    /// What follows the `v`-th valid record, if anything: a resubmission (of a record of the
-    /// same batch, which starts at valid record `first`, or of one stored long before) or an
-    /// invalid record.
-    fn extra(&self, v: u64, first: u64) -> Option<Item> {
-        let mut r = mix(self.seed, v, 0x5EED_0FD0_B1E5);
-        let p = r.below(1_000_000);
-        if p < DUPLICATES_PPM {
-            Some(Item::Duplicate(if r.below(2) == 0 || v < FAR_MIN {
-                first + r.below(v - first + 1)
-            } else {
-                v - FAR_MIN - r.below((v - FAR_MIN).min(FAR_SPAN) + 1)
-            }))
-        } else if p < DUPLICATES_PPM + INVALID_PPM {
-            Some(Item::Invalid(v))
-        } else {
-            None
-        }
-    }
-
-    /// Batches of items, numbered from 0, as the ingest sends them: every valid record in
-    /// order, now and then followed by an extra item; at most `size` items a batch.
-    fn batches(&self, size: usize) -> impl Iterator<Item = (u64, Vec<Item>)> + '_ {
-        let size = size.max(2);
-        let mut v = 0;
-        let mut index = 0;
-        std::iter::from_fn(move || {
-            if v >= self.records {
-                return None;
-            }
-            let first = v;
-            let mut batch = Vec::with_capacity(size);
-            while v < self.records && batch.len() + 2 <= size {
-                batch.push(Item::Valid(v));
-                batch.extend(self.extra(v, first));
-                v += 1;
-            }
-            index += 1;
-            Some((index - 1, batch))
-        })
-    }
-
-    fn draw(&self, v: u64, invalid: bool) -> Draw {
-        let mut r = mix(self.seed, v, 0);
-        let total = self.cumulative.last().copied().unwrap_or(1);
-        let pick = r.below(total);
-        let department = self.cumulative.partition_point(|&c| c <= pick);
-        let d = &self.layout.departments[department];
-        let assignment = r.below(d.assignments.len() as u64) as usize;
-        let a = &d.assignments[assignment];
-        let wrong_post = if invalid {
-            let others: Vec<&EntityId> = d
-                .posts_by_unit
-                .get(&a.unit)
-                .map(|ps| ps.iter().filter(|p| !d.holds(p, &a.task)).collect())
-                .unwrap_or_default();
-            (!others.is_empty()).then(|| others[r.below(others.len() as u64) as usize].clone())
-        } else {
-            None
-        };
-        // Region: a township (75%), a county (20%) or the city itself (5%).
-        let county = r.below(self.counties.len() as u64) as usize;
-        let (county_index, first_township, townships) = self.county_at[county];
-        let region = match r.below(100) {
-            0..=74 => first_township + r.below(townships as u64) as usize,
-            75..=94 => county_index,
-            _ => 0,
-        };
-        // Chronological: the v-th record falls in the v-th slice of the five years.
-        let offset = ((u128::from(v) * self.span as u128 + u128::from(r.below(self.span as u64)))
-            / u128::from(self.records.max(1))) as i64;
-        let occurred_at = DateTime::from_timestamp(self.start + offset, 0).unwrap_or_default();
-        let quantity = 1 + r.below(5) as u32;
-        let (time_taken_days, on_time) = match a.limit_days {
-            Some(limit) => match r.below(10) {
-                // Days taken (on time when within the limit, 85% of the time).
-                0..=6 => {
-                    let days = if r.below(100) < 85 {
-                        r.below(u64::from(limit) + 1)
-                    } else {
-                        u64::from(limit) + 1 + r.below(u64::from(limit))
-                    } as u16;
-                    // Sometimes the clerk also ticks the (consistent) flag.
-                    let flag = (r.below(5) == 0).then_some(days <= limit);
-                    (Some(days), flag)
-                }
-                7..=8 => (None, Some(r.below(100) < 90)),
-                _ => (None, None),
-            },
-            None => match r.below(10) {
-                0..=5 => (None, Some(r.below(100) < 90)),
-                _ => (None, None),
-            },
-        };
-        let source = match r.below(100) {
-            0..=84 => Source::DailyEntry,
-            85..=94 => Source::SystemIntegration,
-            _ => Source::Inspection,
-        };
-        Draw {
-            department,
-            assignment,
-            wrong_post,
-            region,
-            occurred_at,
-            quantity,
-            time_taken_days,
-            on_time,
-            source,
-            states_level: r.below(10) == 0,
-        }
-    }
-
-    /// The record as a client sends it (text fields, as the GraphQL input or a CSV line).
-    fn raw(&self, item: Item) -> RawRecord {
-        let (v, invalid) = match item {
-            Item::Valid(v) | Item::Duplicate(v) => (v, false),
-            Item::Invalid(v) => (v, true),
-        };
-        let draw = self.draw(v, invalid);
-        let d = &self.layout.departments[draw.department];
-        let a = &d.assignments[draw.assignment];
-        let post = draw.wrong_post.as_ref().unwrap_or(&a.post);
-        RawRecord {
-            record_id: Some(if invalid {
-                format!("x{v}")
-            } else {
-                format!("r{v}")
-            }),
-            department_id: Some(d.code.as_str().to_owned()),
-            unit_id: Some(a.unit.as_str().to_owned()),
-            post_id: Some(post.as_str().to_owned()),
-            task_id: Some(a.task.as_str().to_owned()),
-            region: Some(self.regions[draw.region].clone()),
-            level: draw.states_level.then(|| "CITY".to_owned()),
-            occurred_at: Some(
-                draw.occurred_at
-                    .with_timezone(&self.beijing)
-                    .to_rfc3339_opts(SecondsFormat::Secs, false),
-            ),
-            quantity: Some(draw.quantity.to_string()),
-            time_taken_days: draw.time_taken_days.map(|d| d.to_string()),
-            on_time: draw.on_time.map(|f| f.to_string()),
-            source: Some(draw.source.code().to_owned()),
-        }
-    }
-}
-
-fn request_id(batch: u64) -> String {
-    format!("records-{batch}")
 }
 
 /// The structure as the generator built it, for checking records the way the ingest does.
@@ -864,9 +618,13 @@ async fn main() -> anyhow::Result<()> {
     let hz = clock_ticks_per_second();
     let name = format!(
         "dutyledger_bench_records_{}",
-        args.name
-            .clone()
-            .unwrap_or_else(|| args.records.to_string())
+        args.name.clone().unwrap_or_else(|| {
+            if args.departments == city::DEPARTMENTS {
+                args.records.to_string()
+            } else {
+                format!("{}_{}d", args.records, args.departments)
+            }
+        })
     );
     let (pool, url) = fresh_database(&name).await?;
     let pool = if args.explain_slow_ms > 0 {
@@ -897,7 +655,8 @@ async fn main() -> anyhow::Result<()> {
     .await?;
 
     // 1. The structure, through the command executor and the projector.
-    let plans = city::plans(
+    let plans = city::plans_for(
+        args.departments,
         PlanOptions {
             amendments: args.amendments,
             time_limits: true,
@@ -910,31 +669,8 @@ async fn main() -> anyhow::Result<()> {
         "structure: {commands} commands for {} departments...",
         plans.len()
     );
-    let store = EventStore::new(pool.clone());
     let t0 = Instant::now();
-    let written: Vec<usize> = stream::iter(plans.iter())
-        .map(|p| {
-            let store = store.clone();
-            async move {
-                let mut events = 0;
-                for (at, command) in &p.commands {
-                    let mut meta = CommandMetadata::new("system:bench", "bench-structure");
-                    meta.effective_at = Some(*at);
-                    match store
-                        .execute::<Department>(p.code.as_str(), command.clone(), &meta)
-                        .await
-                    {
-                        Ok(e) => events += e.events,
-                        Err(e) => eprintln!("{}: refused {command:?}: {e}", p.code),
-                    }
-                }
-                events
-            }
-        })
-        .buffer_unordered(6)
-        .collect()
-        .await;
-    let structure_events: usize = written.iter().sum();
+    let structure_events = write_structure(&pool, &plans, 6).await?;
     let structure_secs = t0.elapsed().as_secs_f64();
     let t0 = Instant::now();
     Projector::new(pool.clone(), projections())
@@ -1432,8 +1168,16 @@ async fn main() -> anyhow::Result<()> {
     );
     println!();
     println!(
-        "Command: `target/bench-release/records --records {} --seed {} --batch {} --writers {}`",
-        args.records, args.seed, args.batch, args.writers
+        "Command: `target/bench-release/records --records {} --seed {} --batch {} --writers {}{}`",
+        args.records,
+        args.seed,
+        args.batch,
+        args.writers,
+        if args.departments == city::DEPARTMENTS {
+            String::new()
+        } else {
+            format!(" --departments {}", args.departments)
+        }
     );
     println!();
     println!(
