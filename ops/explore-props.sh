@@ -5,7 +5,7 @@
 #   ops/explore-props.sh [RUNS] [CASES] [TEST...]
 #
 # RUNS defaults to 20, CASES (per property) to proptest's per-test default, TEST to the
-# database property tests (time_travel_props, performance_props). Exit status 1 if any run failed.
+# database property tests (time_travel_props, performance_props, supervision_props). Exit status 1 if any run failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +13,7 @@ runs="${1:-20}"
 cases="${2:-}"
 shift $(( $# > 2 ? 2 : $# ))
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(time_travel_props performance_props)
+[ ${#tests[@]} -gt 0 ] || tests=(time_travel_props performance_props supervision_props)
 
 export DATABASE_URL="${DATABASE_URL:-$(ops/db.sh dutyledger_test)}"
 args=()

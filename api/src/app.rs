@@ -9,6 +9,8 @@ use dutyledger_domain::boundary::BoundaryMatter;
 use dutyledger_domain::calendar::Calendar;
 use dutyledger_domain::department::Department;
 use dutyledger_domain::performance::PerformanceRecord;
+use dutyledger_domain::round::SupervisionRound;
+use dutyledger_domain::scheme::IndicatorScheme;
 use dutyledger_domain::workflow::WorkflowChart;
 use dutyledger_projections::boundary_list::BoundaryList;
 use dutyledger_projections::duty_list::DutyList;
@@ -42,12 +44,14 @@ pub fn projections() -> Vec<Arc<dyn Projection>> {
 }
 
 /// The aggregate types this build writes (for diagnostics).
-pub const AGGREGATE_TYPES: [&str; 5] = [
+pub const AGGREGATE_TYPES: [&str; 7] = [
     Department::TYPE,
     BoundaryMatter::TYPE,
     PerformanceRecord::TYPE,
     WorkflowChart::TYPE,
     Calendar::TYPE,
+    IndicatorScheme::TYPE,
+    SupervisionRound::TYPE,
 ];
 
 impl AppState {
