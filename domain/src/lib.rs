@@ -11,6 +11,11 @@
 //!   aggregate's state and recorded with every event.
 //! - [`department`]: the department aggregate (三定: main duties, units, unit duties, tasks,
 //!   posts, staffing).
+//! - [`finding`]: the finding aggregate (监管发现: 越位, 缺位, 错位, gaps; raised or proposed from the
+//!   data, confirmed, dismissed, reviewed).
+//! - [`rectification`]: the rectification order aggregate (整改: due in working days, answered,
+//!   returned, accepted, extended; overdue).
+//! - [`review`]: formal review (复核) requests and decisions, shared by findings and rounds.
 //! - [`metadata`]: the keys every event's metadata carries (actor, request id, reason, effective
 //!   time).
 //! - [`performance`]: performance records (履职数据): parsing, the rules against the structure in
@@ -32,10 +37,13 @@ pub mod boundary;
 pub mod calendar;
 pub mod concerns;
 pub mod department;
+pub mod finding;
 pub mod metadata;
 pub mod performance;
 pub mod power;
+pub mod rectification;
 pub mod refusal;
+pub mod review;
 pub mod round;
 pub mod scheme;
 pub mod timeline;

@@ -7,10 +7,11 @@ use serde::{Deserialize, Serialize};
 
 use super::command::{RoundCommand, RoundPlan, Stage};
 use super::error::RoundError;
-use super::event::{Adjustment, LeafScore, RoundEvent, Scored};
+use super::event::{Adjustment, LeafScore, Revision, RoundEvent, Scored};
+use crate::review::{ReviewDecision, ReviewOutcome, ReviewRequest, ReviewRule, Reviews};
 use crate::scheme::{Observation, Rule, Source};
 use crate::timeline::{Decide, Timed};
-use crate::values::CreditCode;
+use crate::values::{CreditCode, EntityId};
 
 /// The supervision round aggregate.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,6 +22,12 @@ pub struct SupervisionRound {
     adjustments: BTreeMap<CreditCode, BTreeMap<String, Adjustment>>,
     known_at: Option<DateTime<Utc>>,
     published: bool,
+    #[serde(default)]
+    reviews: Reviews,
+    #[serde(default)]
+    review_subjects: BTreeMap<EntityId, (CreditCode, Option<String>)>,
+    #[serde(default)]
+    revisions: BTreeMap<CreditCode, BTreeMap<String, Revision>>,
     #[serde(default)]
     max_effective: Option<DateTime<Utc>>,
 }
@@ -56,6 +63,23 @@ impl SupervisionRound {
     /// A department's adjustments, by leaf.
     pub fn adjustments(&self, department: &CreditCode) -> Option<&BTreeMap<String, Adjustment>> {
         self.adjustments.get(department)
+    }
+
+    /// A department's revised leaves (by review decisions).
+    pub fn revisions(&self, department: &CreditCode) -> Option<&BTreeMap<String, Revision>> {
+        self.revisions.get(department)
+    }
+
+    /// The review requests, with the department and indicator each is about.
+    pub fn reviews(&self) -> Vec<(&ReviewRequest, &CreditCode, Option<&str>)> {
+        self.reviews
+            .all()
+            .filter_map(|r| {
+                self.review_subjects
+                    .get(&r.request_id)
+                    .map(|(d, i)| (r, d, i.as_deref()))
+            })
+            .collect()
     }
 
     /// The class of a department in scope (`Some(None)`: in scope, no class).
@@ -128,6 +152,78 @@ impl SupervisionRound {
                         )))
                     })
                     .collect())
+            }
+            RoundCommand::RequestReview {
+                request_id,
+                department_id,
+                indicator_id,
+                reason,
+                at,
+                window_closes_at,
+                decide_by,
+            } => {
+                self.reviews
+                    .check_request(&request_id, at, window_closes_at)?;
+                let event = RoundEvent::ScoreReviewRequested {
+                    department_id,
+                    indicator_id,
+                    request: ReviewRequest {
+                        request_id,
+                        reason,
+                        requested_at: at,
+                        decide_by,
+                        decision: None,
+                    },
+                };
+                self.validate_event(&event)?;
+                Ok(vec![event])
+            }
+            RoundCommand::DecideReview {
+                request_id,
+                outcome,
+                reason,
+                at,
+                revisions,
+            } => {
+                match (outcome, revisions.is_empty()) {
+                    (ReviewOutcome::Changed, true) => {
+                        return Err(RoundError::InvalidDecision(
+                            "a changed score needs the revised points of at least one indicator",
+                        ))
+                    }
+                    (ReviewOutcome::Upheld | ReviewOutcome::Dismissed, false) => {
+                        return Err(RoundError::InvalidDecision(
+                            "only a changed score takes revised points",
+                        ))
+                    }
+                    _ => {}
+                }
+                let request = self.reviews.check_decision(&request_id)?;
+                let department = self
+                    .review_subjects
+                    .get(&request_id)
+                    .map(|(d, _)| d.clone())
+                    .ok_or_else(|| ReviewRule::Unknown(request_id.clone()))?;
+                let mut events = vec![RoundEvent::ScoreReviewDecided {
+                    request_id: request_id.clone(),
+                    decision: ReviewDecision {
+                        outcome,
+                        reason,
+                        decided_at: at,
+                        overdue: at >= request.decide_by,
+                    },
+                }];
+                for (indicator_id, points) in revisions {
+                    let event = RoundEvent::ScoreRevised(Revision {
+                        department_id: department.clone(),
+                        indicator_id,
+                        points,
+                        request_id: request_id.clone(),
+                    });
+                    self.validate_event(&event)?;
+                    events.push(event);
+                }
+                Ok(events)
             }
             RoundCommand::Adjust {
                 department_id,
@@ -262,6 +358,55 @@ impl SupervisionRound {
                 }
                 Ok(())
             }
+            RoundEvent::ScoreReviewRequested {
+                department_id,
+                indicator_id,
+                request,
+            } => {
+                let plan = self.planned()?;
+                if !self.published {
+                    return Err(ReviewRule::NotReviewable("the scores are not published").into());
+                }
+                if self.class_of(department_id).is_none() {
+                    return Err(RoundError::DepartmentNotInRound(department_id.clone()));
+                }
+                if let Some(i) = indicator_id {
+                    plan.scheme
+                        .find(i)
+                        .ok_or_else(|| RoundError::UnknownIndicator(i.clone()))?;
+                }
+                if self.reviews.get(&request.request_id).is_some() {
+                    return Err(ReviewRule::Exists(request.request_id.clone()).into());
+                }
+                Ok(())
+            }
+            RoundEvent::ScoreReviewDecided { request_id, .. } => {
+                self.reviews.check_decision(request_id)?;
+                Ok(())
+            }
+            RoundEvent::ScoreRevised(r) => {
+                let plan = self.planned()?;
+                let class = self
+                    .class_of(&r.department_id)
+                    .ok_or_else(|| RoundError::DepartmentNotInRound(r.department_id.clone()))?;
+                let indicator = plan
+                    .scheme
+                    .find(&r.indicator_id)
+                    .ok_or_else(|| RoundError::UnknownIndicator(r.indicator_id.clone()))?;
+                if !indicator.is_leaf() {
+                    return Err(RoundError::NotALeaf(r.indicator_id.clone()));
+                }
+                let (min, max) = Rule::range(indicator.kind, indicator.weight_for(class));
+                if r.points < min || r.points > max {
+                    return Err(RoundError::PointsOutOfRange {
+                        indicator: r.indicator_id.clone(),
+                        points: r.points,
+                        min,
+                        max,
+                    });
+                }
+                Ok(())
+            }
         }
     }
 
@@ -285,6 +430,25 @@ impl SupervisionRound {
             RoundEvent::ScoresPublished { known_at } => {
                 self.known_at = Some(known_at);
                 self.published = true;
+            }
+            RoundEvent::ScoreReviewRequested {
+                department_id,
+                indicator_id,
+                request,
+            } => {
+                self.review_subjects
+                    .insert(request.request_id.clone(), (department_id, indicator_id));
+                self.reviews.requested(request);
+            }
+            RoundEvent::ScoreReviewDecided {
+                request_id,
+                decision,
+            } => self.reviews.decided(&request_id, decision),
+            RoundEvent::ScoreRevised(r) => {
+                self.revisions
+                    .entry(r.department_id.clone())
+                    .or_default()
+                    .insert(r.indicator_id.clone(), r);
             }
         }
     }

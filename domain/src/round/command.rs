@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::review::ReviewOutcome;
 use crate::scheme::{Hundredths, Observation, SchemeDefinition};
 use crate::values::{CreditCode, EntityId, Name, Text};
 
@@ -121,5 +122,37 @@ pub enum RoundCommand {
         points: Hundredths,
         /// Why.
         basis: Text,
+    },
+    /// A department asks for a formal review (复核) of its published scores (one indicator, or
+    /// all).
+    RequestReview {
+        /// The request's id.
+        request_id: EntityId,
+        /// The department.
+        department_id: CreditCode,
+        /// The indicator, if one.
+        indicator_id: Option<String>,
+        /// Why.
+        reason: Text,
+        /// When it is asked.
+        at: DateTime<Utc>,
+        /// When the window closes (N working days after publication).
+        window_closes_at: DateTime<Utc>,
+        /// When the office must decide by (M working days after `at`).
+        decide_by: DateTime<Utc>,
+    },
+    /// The office decides a review request; `Changed` revises leaves' points (new events; the
+    /// published ones stay in history).
+    DecideReview {
+        /// The request.
+        request_id: EntityId,
+        /// The outcome.
+        outcome: ReviewOutcome,
+        /// Why.
+        reason: Text,
+        /// When it is decided.
+        at: DateTime<Utc>,
+        /// For `Changed`: the leaves' new points.
+        revisions: Vec<(String, Hundredths)>,
     },
 }

@@ -106,6 +106,12 @@ pub enum RoundError {
         /// The most allowed.
         max: Hundredths,
     },
+    /// A review rule.
+    #[error(transparent)]
+    Review(#[from] crate::review::ReviewRule),
+    /// A `Changed` decision without revisions, or revisions with another outcome.
+    #[error("{0}")]
+    InvalidDecision(&'static str),
     /// The change would make a later recorded event invalid.
     #[error("the change would break {event_type} effective {effective_at}: {cause}")]
     BreaksLaterHistory {
@@ -123,6 +129,8 @@ impl Refusal for RoundError {
         use RoundError::*;
         match self {
             NotPlanned | UnknownIndicator(_) => ErrorClass::NotFound,
+            Review(r) => r.class(),
+            InvalidDecision(_) => ErrorClass::Invalid,
             Value(_)
             | EmptyScope
             | DuplicateDepartment(_)
@@ -172,6 +180,8 @@ impl Refusal for RoundError {
             NotALeaf(_) => "NOT_A_LEAF",
             UnknownDataSource(_) => "UNKNOWN_DATA_SOURCE",
             PointsOutOfRange { .. } => "POINTS_OUT_OF_RANGE",
+            Review(r) => r.rule(),
+            InvalidDecision(_) => "INVALID_DECISION",
             BreaksLaterHistory { .. } => "BREAKS_LATER_HISTORY",
         }
     }
@@ -192,9 +202,10 @@ impl Refusal for RoundError {
     }
 
     fn already_done(&self) -> bool {
-        matches!(
-            self,
-            RoundError::AlreadyPlanned | RoundError::AlreadyInStage(_)
-        )
+        match self {
+            RoundError::AlreadyPlanned | RoundError::AlreadyInStage(_) => true,
+            RoundError::Review(r) => r.already_done(),
+            _ => false,
+        }
     }
 }

@@ -7,8 +7,9 @@ use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
 use super::command::{RoundPlan, Stage};
+use crate::review::{ReviewDecision, ReviewRequest};
 use crate::scheme::{Hundredths, Observation};
-use crate::values::{CreditCode, Text};
+use crate::values::{CreditCode, EntityId, Text};
 
 /// A leaf's computed points, or why there are none.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,21 +64,56 @@ pub enum RoundEvent {
     DepartmentScored(Box<Scored>),
     /// A leaf's points were set by a supervisor.
     ScoreAdjusted(Adjustment),
-    /// The scores were published: nothing changes them any more.
+    /// The scores were published: nothing changes them any more but a review decision.
     ScoresPublished {
         /// When the data they were computed from was read as known.
         known_at: DateTime<Utc>,
     },
+    /// A department asked for a formal review of its scores.
+    ScoreReviewRequested {
+        /// The department.
+        department_id: CreditCode,
+        /// The indicator, if one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        indicator_id: Option<String>,
+        /// The request.
+        request: ReviewRequest,
+    },
+    /// The office decided a review request.
+    ScoreReviewDecided {
+        /// The request.
+        request_id: EntityId,
+        /// The decision.
+        decision: ReviewDecision,
+    },
+    /// A leaf's published points were changed by a review decision.
+    ScoreRevised(Revision),
+}
+
+/// A leaf's points changed by a review decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revision {
+    /// The department.
+    pub department_id: CreditCode,
+    /// The leaf.
+    pub indicator_id: String,
+    /// The new points.
+    pub points: Hundredths,
+    /// The review request that changed them.
+    pub request_id: EntityId,
 }
 
 impl RoundEvent {
     /// Every event type name, as stored.
-    pub const TYPES: [&'static str; 5] = [
+    pub const TYPES: [&'static str; 8] = [
         "RoundPlanned",
         "RoundStageEntered",
         "DepartmentScored",
         "ScoreAdjusted",
         "ScoresPublished",
+        "ScoreReviewRequested",
+        "ScoreReviewDecided",
+        "ScoreRevised",
     ];
 
     /// The stored event type name.
@@ -88,6 +124,9 @@ impl RoundEvent {
             Self::DepartmentScored(_) => "DepartmentScored",
             Self::ScoreAdjusted(_) => "ScoreAdjusted",
             Self::ScoresPublished { .. } => "ScoresPublished",
+            Self::ScoreReviewRequested { .. } => "ScoreReviewRequested",
+            Self::ScoreReviewDecided { .. } => "ScoreReviewDecided",
+            Self::ScoreRevised(_) => "ScoreRevised",
         }
     }
 }

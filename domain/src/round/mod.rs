@@ -16,12 +16,15 @@
 //!   and a department in scope, stay within the leaf's range, and are made in online analysis or
 //!   on-site verification after scoring;
 //! - a round leaves online analysis only once scored; entering overall evaluation publishes the
-//!   scores: nothing changes a published score (a re-score after a review is a new event of its
-//!   own, issue 16).
+//!   scores: nothing changes a published score but the decision on a formal review (复核): a
+//!   department asks within the window (N working days after publication, per scheme), the
+//!   office decides once (upheld, changed: `ScoreRevised` events, the published points stay in
+//!   history; dismissed), late decisions flagged overdue.
 //!
 //! Events: `RoundPlanned`, `RoundStageEntered`, `DepartmentScored` (one per department: the
 //! observations with their evidence and the points of every leaf), `ScoreAdjusted`,
-//! `ScoresPublished`. The date of each stage is its event's effective time.
+//! `ScoresPublished`, `ScoreReviewRequested`, `ScoreReviewDecided`, `ScoreRevised`. The date
+//! of each stage is its event's effective time.
 
 mod aggregate;
 mod command;
@@ -34,5 +37,5 @@ mod tests;
 pub use aggregate::SupervisionRound;
 pub use command::{Mode, RoundCommand, RoundPlan, ScopeEntry, Stage};
 pub use error::RoundError;
-pub use event::{Adjustment, LeafScore, RoundEvent, Scored};
+pub use event::{Adjustment, LeafScore, Revision, RoundEvent, Scored};
 pub use report::{DepartmentReport, IndicatorResult};

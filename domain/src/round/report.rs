@@ -32,6 +32,8 @@ pub struct IndicatorResult {
     pub no_score: Option<String>,
     /// A leaf's adjustment.
     pub adjustment: Option<Adjustment>,
+    /// A leaf's revision by a review decision (it wins over the adjustment).
+    pub revision: Option<super::event::Revision>,
     /// A leaf's rule.
     pub rule: Option<Rule>,
     /// What a leaf's source measured.
@@ -72,6 +74,7 @@ impl SupervisionRound {
             class: Option<&str>,
             scored: Option<&super::event::Scored>,
             adjustments: Option<&std::collections::BTreeMap<String, Adjustment>>,
+            revisions: Option<&std::collections::BTreeMap<String, super::event::Revision>>,
             out: &mut Vec<IndicatorResult>,
         ) -> (Option<Hundredths>, bool) {
             let mut sum: Option<i64> = None;
@@ -82,8 +85,13 @@ impl SupervisionRound {
                     let leaf =
                         scored.and_then(|s| s.leaves.iter().find(|l| l.indicator_id == i.id));
                     let adjustment = adjustments.and_then(|a| a.get(&i.id)).cloned();
+                    let revision = revisions.and_then(|r| r.get(&i.id)).cloned();
                     let computed = leaf.and_then(|l| l.points);
-                    let points = adjustment.as_ref().map(|a| a.points).or(computed);
+                    let points = revision
+                        .as_ref()
+                        .map(|r| r.points)
+                        .or(adjustment.as_ref().map(|a| a.points))
+                        .or(computed);
                     let observation = i
                         .rule
                         .as_ref()
@@ -105,6 +113,7 @@ impl SupervisionRound {
                             (Some(_), None) => Some("not in the scheme when scored".to_owned()),
                         },
                         adjustment,
+                        revision,
                         rule: i.rule.clone(),
                         observation,
                         complete: points.is_some(),
@@ -121,6 +130,7 @@ impl SupervisionRound {
                         computed: None,
                         no_score: None,
                         adjustment: None,
+                        revision: None,
                         rule: None,
                         observation: None,
                         complete: true,
@@ -132,6 +142,7 @@ impl SupervisionRound {
                         class,
                         scored,
                         adjustments,
+                        revisions,
                         out,
                     );
                     out[slot].points = points;
@@ -157,6 +168,7 @@ impl SupervisionRound {
             class,
             scored,
             adjustments,
+            self.revisions(department),
             &mut out,
         );
         Some(DepartmentReport {
