@@ -67,16 +67,26 @@ impl SupervisionRound {
         let scored = self.scored(department);
         let adjustments = self.adjustments(department);
         let mut out = Vec::new();
+        /// What the walk reads for the department.
+        struct Of<'a> {
+            class: Option<&'a str>,
+            scored: Option<&'a super::event::Scored>,
+            adjustments: Option<&'a std::collections::BTreeMap<String, Adjustment>>,
+            revisions: Option<&'a std::collections::BTreeMap<String, super::event::Revision>>,
+        }
         fn walk(
             items: &[Indicator],
             parent: Option<&str>,
             depth: u32,
-            class: Option<&str>,
-            scored: Option<&super::event::Scored>,
-            adjustments: Option<&std::collections::BTreeMap<String, Adjustment>>,
-            revisions: Option<&std::collections::BTreeMap<String, super::event::Revision>>,
+            of: &Of<'_>,
             out: &mut Vec<IndicatorResult>,
         ) -> (Option<Hundredths>, bool) {
+            let Of {
+                class,
+                scored,
+                adjustments,
+                revisions,
+            } = *of;
             let mut sum: Option<i64> = None;
             let mut complete = true;
             for i in items {
@@ -135,16 +145,7 @@ impl SupervisionRound {
                         observation: None,
                         complete: true,
                     });
-                    let (points, done) = walk(
-                        &i.children,
-                        Some(&i.id),
-                        depth + 1,
-                        class,
-                        scored,
-                        adjustments,
-                        revisions,
-                        out,
-                    );
+                    let (points, done) = walk(&i.children, Some(&i.id), depth + 1, of, out);
                     out[slot].points = points;
                     out[slot].complete = done;
                     complete &= done;
@@ -161,16 +162,13 @@ impl SupervisionRound {
             }
             (sum.map(Hundredths), complete)
         }
-        let (total, complete) = walk(
-            &plan.scheme.indicators,
-            None,
-            1,
+        let of = Of {
             class,
             scored,
             adjustments,
-            self.revisions(department),
-            &mut out,
-        );
+            revisions: self.revisions(department),
+        };
+        let (total, complete) = walk(&plan.scheme.indicators, None, 1, &of, &mut out);
         Some(DepartmentReport {
             department_id: department.clone(),
             class: class.map(str::to_owned),
