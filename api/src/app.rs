@@ -8,7 +8,9 @@ use cqrs_es::Aggregate;
 use dutyledger_domain::boundary::BoundaryMatter;
 use dutyledger_domain::calendar::Calendar;
 use dutyledger_domain::department::Department;
+use dutyledger_domain::finding::Finding;
 use dutyledger_domain::performance::PerformanceRecord;
+use dutyledger_domain::rectification::RectificationOrder;
 use dutyledger_domain::round::SupervisionRound;
 use dutyledger_domain::scheme::IndicatorScheme;
 use dutyledger_domain::workflow::WorkflowChart;
@@ -44,7 +46,7 @@ pub fn projections() -> Vec<Arc<dyn Projection>> {
 }
 
 /// The aggregate types this build writes (for diagnostics).
-pub const AGGREGATE_TYPES: [&str; 7] = [
+pub const AGGREGATE_TYPES: [&str; 9] = [
     Department::TYPE,
     BoundaryMatter::TYPE,
     PerformanceRecord::TYPE,
@@ -52,6 +54,8 @@ pub const AGGREGATE_TYPES: [&str; 7] = [
     Calendar::TYPE,
     IndicatorScheme::TYPE,
     SupervisionRound::TYPE,
+    Finding::TYPE,
+    RectificationOrder::TYPE,
 ];
 
 impl AppState {

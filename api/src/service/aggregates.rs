@@ -5,6 +5,8 @@ use chrono::{DateTime, Utc};
 use dutyledger_domain::boundary::{BoundaryCommand, BoundaryMatter};
 use dutyledger_domain::calendar::{Calendar, CalendarCommand};
 use dutyledger_domain::department::{Department, DepartmentCommand};
+use dutyledger_domain::finding::{Finding, FindingCommand};
+use dutyledger_domain::rectification::{OrderCommand, RectificationOrder};
 use dutyledger_domain::round::{RoundCommand, SupervisionRound};
 use dutyledger_domain::scheme::{IndicatorScheme, SchemeCommand};
 use dutyledger_domain::values::CreditCode;
@@ -125,8 +127,9 @@ impl Executable for IndicatorScheme {
     }
 }
 
-/// Supervision rounds are the supervision office's. Like the calendar and schemes, a round has
-/// no read model (ADR 0014): it is folded from its stream on read.
+/// Supervision rounds are the supervision office's, but a department asks for the review of
+/// its own scores. Like the calendar and schemes, a round has no read model (ADR 0014): it is
+/// folded from its stream on read.
 #[async_trait::async_trait]
 impl Executable for SupervisionRound {
     const READ_MODELS: ReadModels = ReadModels::Lists;
@@ -135,9 +138,83 @@ impl Executable for SupervisionRound {
         _commands: &Commands,
         ctx: &RequestContext,
         _id: &str,
-        _command: &RoundCommand,
+        command: &RoundCommand,
     ) -> Result<(), AppError> {
-        authorize(&ctx.actor, Access::RunSupervision)
+        match command {
+            RoundCommand::RequestReview { department_id, .. } => {
+                authorize(&ctx.actor, Access::RequestReview(department_id))
+            }
+            _ => authorize(&ctx.actor, Access::RunSupervision),
+        }
+    }
+}
+
+/// The department of a finding or order as it stands now (`None`: it does not exist).
+async fn department_of<A>(
+    commands: &Commands,
+    id: &str,
+    of: impl Fn(&A) -> Option<CreditCode>,
+) -> Option<CreditCode>
+where
+    A: dutyledger_domain::timeline::Decide + cqrs_es::Aggregate,
+    <A as dutyledger_domain::timeline::Decide>::Event: serde::de::DeserializeOwned,
+{
+    dutyledger_projections::supervision::load_stream::<A>(commands.pool(), id, AsOf::now())
+        .await
+        .ok()
+        .flatten()
+        .and_then(|s| of(&s.state))
+}
+
+/// Findings are the office's; a department asks for the review of its own.
+#[async_trait::async_trait]
+impl Executable for Finding {
+    const READ_MODELS: ReadModels = ReadModels::Lists;
+
+    async fn authorize(
+        commands: &Commands,
+        ctx: &RequestContext,
+        id: &str,
+        command: &FindingCommand,
+    ) -> Result<(), AppError> {
+        if authorize(&ctx.actor, Access::RunSupervision).is_ok() {
+            return Ok(());
+        }
+        let FindingCommand::RequestReview { .. } = command else {
+            return authorize(&ctx.actor, Access::RunSupervision);
+        };
+        match department_of::<Finding>(commands, id, |f| {
+            f.subject().map(|s| s.department_id.clone())
+        })
+        .await
+        {
+            Some(d) => authorize(&ctx.actor, Access::RequestReview(&d)),
+            None => authorize(&ctx.actor, Access::RunSupervision),
+        }
+    }
+}
+
+/// Orders are the office's; the department's clerk answers its own.
+#[async_trait::async_trait]
+impl Executable for RectificationOrder {
+    const READ_MODELS: ReadModels = ReadModels::Lists;
+
+    async fn authorize(
+        commands: &Commands,
+        ctx: &RequestContext,
+        id: &str,
+        command: &OrderCommand,
+    ) -> Result<(), AppError> {
+        if authorize(&ctx.actor, Access::RunSupervision).is_ok() {
+            return Ok(());
+        }
+        let OrderCommand::Answer { .. } = command else {
+            return authorize(&ctx.actor, Access::RunSupervision);
+        };
+        match department_of::<RectificationOrder>(commands, id, |o| o.department().cloned()).await {
+            Some(d) => authorize(&ctx.actor, Access::AnswerOrder(&d)),
+            None => authorize(&ctx.actor, Access::RunSupervision),
+        }
     }
 }
 

@@ -8,6 +8,8 @@
 //! - [`checks`]: the rules that span aggregates (e.g. a boundary matter's parties exist).
 //! - [`supervision`]: planning and scoring supervision rounds (the scheme version, the
 //!   departments, the sources measured as of `knownAt`) and reading scores with the policy.
+//! - [`rectification`]: findings (raised, proposed from the data), rectification orders (due
+//!   dates in working days), formal reviews of findings and scores, and their reads.
 //! - [`policy`]: the access policy, the only place that decides who may read or write what.
 //! - [`error`]: [`AppError`], transport-neutral; domain refusals stay typed in it.
 
@@ -16,6 +18,7 @@ pub mod checks;
 pub mod commands;
 pub mod error;
 pub mod policy;
+pub mod rectification;
 pub mod supervision;
 
 pub use commands::{CommandOutcome, Commands, Executable, ReadModels, When};

@@ -39,6 +39,12 @@ pub enum Access<'a> {
     RunSupervision,
     /// Read indicator schemes and rounds (their plans and stages, not their scores).
     ReadSupervision,
+    /// Read findings, rectification orders and reviews (within [`department_scope`]).
+    ReadRectification,
+    /// Answer a rectification order of a department.
+    AnswerOrder(&'a CreditCode),
+    /// Ask for a formal review (复核) of a department's finding or scores.
+    RequestReview(&'a CreditCode),
     /// Read a department's scores in a round, published or not.
     ReadScores {
         /// The department.
@@ -89,6 +95,8 @@ pub fn authorize(actor: &Actor, access: Access<'_>) -> Result<(), AppError> {
         (Role::Clerk | Role::Reviewer, Access::ReadBoundaries) => true,
         (Role::Clerk, Access::WriteAnyRecords) => true,
         (Role::Clerk | Role::Reviewer, Access::ReadSupervision) => true,
+        (Role::Clerk | Role::Reviewer, Access::ReadRectification) => true,
+        (Role::Clerk, Access::AnswerOrder(d) | Access::RequestReview(d)) => bound_to(d),
         (Role::Reviewer, Access::ReadScores { .. }) => true,
         // A department sees its own scores once the office has published them.
         (
@@ -124,6 +132,15 @@ pub fn authorize(actor: &Actor, access: Access<'_>) -> Result<(), AppError> {
         Access::WriteCalendar => forbidden(actor, "change the working-day calendar"),
         Access::RunSupervision => forbidden(actor, "run supervision rounds or publish schemes"),
         Access::ReadSupervision => forbidden(actor, "read supervision rounds and schemes"),
+        Access::ReadRectification => forbidden(actor, "read findings and rectification orders"),
+        Access::AnswerOrder(d) => forbidden(
+            actor,
+            &format!("answer rectification orders of department {d}"),
+        ),
+        Access::RequestReview(d) => forbidden(
+            actor,
+            &format!("ask for a review on behalf of department {d}"),
+        ),
         Access::ReadScores {
             department,
             published: false,
@@ -262,25 +279,23 @@ mod tests {
             published,
         };
         // RunSupervision, ReadSupervision, own unpublished, own published, other unpublished,
-        // other published.
+        // other published, ReadRectification, answer own, answer other, review own, review other.
         for (actor, expected) in [
-            (
-                Actor::new(Role::Supervisor, "s", vec![]),
-                [true, true, true, true, true, true],
-            ),
-            (Actor::system("cli"), [true, true, true, true, true, true]),
+            (Actor::new(Role::Supervisor, "s", vec![]), [true; 11]),
+            (Actor::system("cli"), [true; 11]),
             (
                 Actor::new(Role::Clerk, "c", vec![own.clone()]),
-                [false, true, false, true, false, false],
+                [
+                    false, true, false, true, false, false, true, true, false, true, false,
+                ],
             ),
             (
                 Actor::new(Role::Reviewer, "r", vec![]),
-                [false, true, true, true, true, true],
+                [
+                    false, true, true, true, true, true, true, false, false, false, false,
+                ],
             ),
-            (
-                Actor::new(Role::Integrator, "i", vec![]),
-                [false, false, false, false, false, false],
-            ),
+            (Actor::new(Role::Integrator, "i", vec![]), [false; 11]),
         ] {
             let got = [
                 authorize(&actor, Access::RunSupervision).is_ok(),
@@ -289,6 +304,11 @@ mod tests {
                 authorize(&actor, scores(&own, true)).is_ok(),
                 authorize(&actor, scores(&other, false)).is_ok(),
                 authorize(&actor, scores(&other, true)).is_ok(),
+                authorize(&actor, Access::ReadRectification).is_ok(),
+                authorize(&actor, Access::AnswerOrder(&own)).is_ok(),
+                authorize(&actor, Access::AnswerOrder(&other)).is_ok(),
+                authorize(&actor, Access::RequestReview(&own)).is_ok(),
+                authorize(&actor, Access::RequestReview(&other)).is_ok(),
             ];
             assert_eq!(got, expected, "{:?}", actor.role);
         }

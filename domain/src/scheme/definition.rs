@@ -82,9 +82,29 @@ pub struct SchemeDefinition {
     pub classes: Vec<String>,
     /// The top-level indicators.
     pub indicators: Vec<Indicator>,
+    /// Working days after publication within which a department may ask for a formal review
+    /// (复核) of its scores (default 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_window_days: Option<u16>,
+    /// Working days within which the office decides a review request (default 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_decision_days: Option<u16>,
 }
 
+/// The default review window and decision time limit, in working days.
+pub const DEFAULT_REVIEW_DAYS: u16 = 10;
+
 impl SchemeDefinition {
+    /// The review window (working days after publication).
+    pub fn review_window(&self) -> u16 {
+        self.review_window_days.unwrap_or(DEFAULT_REVIEW_DAYS)
+    }
+
+    /// The time limit of a review decision (working days after the request).
+    pub fn review_decision(&self) -> u16 {
+        self.review_decision_days.unwrap_or(DEFAULT_REVIEW_DAYS)
+    }
+
     /// Reads a scheme file's text (JSON).
     pub fn parse(json: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(json)
@@ -163,6 +183,17 @@ impl SchemeDefinition {
         }
         if self.indicators.is_empty() {
             return Err(SchemeError::NoIndicators);
+        }
+        for days in [self.review_window_days, self.review_decision_days]
+            .into_iter()
+            .flatten()
+        {
+            if !(1..=365).contains(&days) {
+                return Err(SchemeError::InvalidRule {
+                    indicator: "(scheme)".into(),
+                    reason: "review windows are 1 to 365 working days".into(),
+                });
+            }
         }
         let all = self.walk();
         if all.len() > MAX_INDICATORS {

@@ -32,7 +32,9 @@ mod tests;
 
 pub use aggregate::IndicatorScheme;
 pub use command::SchemeCommand;
-pub use definition::{Indicator, IndicatorKind, SchemeDefinition, MAX_DEPTH, MAX_INDICATORS};
+pub use definition::{
+    Indicator, IndicatorKind, SchemeDefinition, DEFAULT_REVIEW_DAYS, MAX_DEPTH, MAX_INDICATORS,
+};
 pub use error::SchemeError;
 pub use event::SchemeEvent;
 pub use rule::{

@@ -146,9 +146,9 @@ sources! {
     CasesOverdue = "cases.overdue", Count,
         "Workflow cases of the period over their time limit; cases are not recorded yet.";
     RectificationOpenOrders = "rectification.open_orders", Count,
-        "Rectification orders open at the period's end; rectification is not recorded yet.";
+        "Rectification orders of the department not accepted at the period's end.";
     RectificationOverdueOrders = "rectification.overdue_orders", Count,
-        "Rectification orders past their deadline at the period's end; rectification is not recorded yet.";
+        "Rectification orders awaiting the department's answer past their due date at the period's end.";
     Complaints12345 = "complaints.12345", Count,
         "12345 hotline complaints of the period mapped to the department; complaints are not recorded yet.";
 }

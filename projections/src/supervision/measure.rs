@@ -5,14 +5,15 @@
 //! comes out the same when measured again later with the same `known_at`: data recorded after
 //! it does not count.
 //!
-//! Sources the system does not record yet (cases, rectification orders, 12345 complaints)
-//! measure as "no data", never as zero.
+//! Rectification orders are folded from their streams as of the same point. Sources the system
+//! does not record yet (cases, 12345 complaints) measure as "no data", never as zero.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use dutyledger_domain::performance::PERIOD_OFFSET_SECONDS;
+use dutyledger_domain::rectification::RectificationOrder;
 use dutyledger_domain::scheme::{
     Evidence, EvidenceItem, Measured, Observation, Source, MAX_EVIDENCE_ITEMS,
 };
@@ -466,6 +467,64 @@ pub async fn measure(
         timings.push(("boundary list", t.elapsed()));
     }
 
+    if sources.contains(&RectificationOpenOrders) || sources.contains(&RectificationOverdueOrders) {
+        let t = Instant::now();
+        let end = period.end();
+        for d in departments {
+            let id = d.to_string();
+            let mut open = Vec::new();
+            let mut overdue = Vec::new();
+            for order in super::read::stream_ids(
+                pool,
+                <RectificationOrder as cqrs_es::Aggregate>::TYPE,
+                Some(&id),
+                known_at,
+            )
+            .await?
+            {
+                let Some(o) =
+                    super::read::load_stream::<RectificationOrder>(pool, &order, as_of).await?
+                else {
+                    continue;
+                };
+                if o.state.department() != Some(d) || !o.state.is_open() {
+                    continue;
+                }
+                let item = EvidenceItem {
+                    kind: "rectificationOrder".into(),
+                    id: order.clone(),
+                    label: format!(
+                        "{:?}, due {}",
+                        o.state.status(),
+                        o.state.due_at().map(|t| t.to_rfc3339()).unwrap_or_default()
+                    ),
+                    cursor: Some(o.first.1.to_string()),
+                };
+                if o.state.overdue_at(end) {
+                    overdue.push(item.clone());
+                }
+                open.push(item);
+            }
+            put(
+                d,
+                RectificationOpenOrders,
+                count(
+                    format!("rectification orders of {id} not accepted at the end of {}, as known at {known_at}", period.to),
+                    open,
+                ),
+            );
+            put(
+                d,
+                RectificationOverdueOrders,
+                count(
+                    format!("rectification orders of {id} awaiting its answer past their due date at the end of {}, as known at {known_at}", period.to),
+                    overdue,
+                ),
+            );
+        }
+        timings.push(("rectification orders", t.elapsed()));
+    }
+
     for (source, reason) in [
         (
             CasesCompletionRate,
@@ -474,14 +533,6 @@ pub async fn measure(
         (
             CasesOverdue,
             "workflow cases are not recorded yet (issue 17)",
-        ),
-        (
-            RectificationOpenOrders,
-            "rectification orders are not recorded yet (issue 16)",
-        ),
-        (
-            RectificationOverdueOrders,
-            "rectification orders are not recorded yet (issue 16)",
         ),
         (
             Complaints12345,

@@ -66,6 +66,76 @@ async fn ids(
     .await?)
 }
 
+/// A stream of any aggregate as of `as_of`: its state, and the effective time and cursor of its
+/// first and last events folded (`None` if it has no event by then).
+pub async fn load_stream<A>(
+    pool: &PgPool,
+    id: &str,
+    as_of: AsOf,
+) -> Result<Option<StreamAt<A>>, StoreError>
+where
+    A: Decide + cqrs_es::Aggregate,
+    <A as Decide>::Event: DeserializeOwned,
+{
+    let events =
+        stream::<<A as Decide>::Event>(pool, <A as cqrs_es::Aggregate>::TYPE, id, as_of).await?;
+    let Some((_, first_at, first_cursor)) = events.first().cloned().map(|(_, t, c)| ((), t, c))
+    else {
+        return Ok(None);
+    };
+    let mut state = A::default();
+    let mut last = (first_at, first_cursor);
+    let mut times = Vec::with_capacity(events.len());
+    for (event, at, cursor) in events {
+        times.push((at, cursor));
+        last = (at, cursor);
+        state.evolve(event);
+    }
+    Ok(Some(StreamAt {
+        id: id.to_owned(),
+        state,
+        first: (first_at, first_cursor),
+        last,
+        times,
+    }))
+}
+
+/// A stream's state as of a point in both times.
+#[derive(Debug, Clone)]
+pub struct StreamAt<A> {
+    /// The stream id.
+    pub id: String,
+    /// The state.
+    pub state: A,
+    /// The effective time and cursor of its first event (valid-time order).
+    pub first: (DateTime<Utc>, Cursor),
+    /// The effective time and cursor of its last event (valid-time order).
+    pub last: (DateTime<Utc>, Cursor),
+    /// The effective time and cursor of every event, in valid-time order.
+    pub times: Vec<(DateTime<Utc>, Cursor)>,
+}
+
+/// The ids of the streams of `aggregate_type` known at `known_at`, all (`department: None`) or
+/// those whose events concern `department` (ADR 0010).
+pub async fn stream_ids(
+    pool: &PgPool,
+    aggregate_type: &str,
+    department: Option<&str>,
+    known_at: DateTime<Utc>,
+) -> Result<Vec<String>, StoreError> {
+    match department {
+        None => ids(pool, aggregate_type, known_at).await,
+        Some(d) => Ok(sqlx::query_scalar(
+            "SELECT DISTINCT e.aggregate_id FROM event_departments w              JOIN events e ON e.position = w.position AND e.transaction_id = w.transaction_id              WHERE w.department_id = $1 AND e.aggregate_type = $2 AND e.recorded_at <= $3              ORDER BY e.aggregate_id",
+        )
+        .bind(d)
+        .bind(aggregate_type)
+        .bind(known_at)
+        .fetch_all(pool)
+        .await?),
+    }
+}
+
 /// A scheme as of `as_of` (empty if nothing was published by then).
 pub async fn load_scheme(
     pool: &PgPool,
