@@ -9,6 +9,7 @@ pub mod event;
 pub mod feed;
 pub mod kit;
 pub mod performance;
+pub mod rectification;
 pub mod structure;
 pub mod supervision;
 pub mod time;
@@ -30,6 +31,7 @@ pub struct Query(
     performance::PerformanceQuery,
     workflow::WorkflowQuery,
     supervision::SupervisionQuery,
+    rectification::RectificationQuery,
 );
 
 /// All mutations.
@@ -42,6 +44,7 @@ pub struct Mutation(
     performance::PerformanceMutation,
     workflow::WorkflowMutation,
     supervision::SupervisionMutation,
+    rectification::RectificationMutation,
 );
 
 /// All subscriptions.

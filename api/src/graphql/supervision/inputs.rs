@@ -188,3 +188,85 @@ impl AdjustScoreInput {
         ))
     }
 }
+
+/// Ask for a formal review of published scores.
+#[derive(InputObject, Debug, Clone)]
+pub struct RequestScoreReviewInput {
+    /// The round.
+    pub round_id: ID,
+    /// The request's id (absent: the command id, else a new one).
+    pub request_id: Option<ID>,
+    /// The department (the caller's, for a clerk).
+    pub department_id: String,
+    /// The indicator, if one.
+    pub indicator_id: Option<String>,
+    /// Why.
+    pub reason: String,
+    /// Command options.
+    #[graphql(flatten)]
+    pub options: CommandOptions,
+}
+
+impl RequestScoreReviewInput {
+    /// The request id, department and reason, parsed.
+    pub fn parse(&self) -> Result<(EntityId, CreditCode, Text), AppError> {
+        Ok((
+            self.options.entity_or_new("requestId", &self.request_id)?,
+            parse_field("departmentId", CreditCode::parse(&self.department_id))?,
+            parse_field("reason", Text::parse_field("reason", &self.reason))?,
+        ))
+    }
+}
+
+/// A leaf's revised points.
+#[derive(InputObject, Debug, Clone)]
+pub struct RevisionInput {
+    /// The leaf indicator.
+    pub indicator_id: String,
+    /// Its new points (two decimal places at most).
+    pub points: f64,
+}
+
+/// Decide a review of scores.
+#[derive(InputObject, Debug, Clone)]
+pub struct DecideScoreReviewInput {
+    /// The round.
+    pub round_id: ID,
+    /// The request.
+    pub request_id: ID,
+    /// The outcome.
+    pub outcome: crate::graphql::rectification::types::ReviewOutcome,
+    /// Why.
+    pub reason: String,
+    /// For `CHANGED`: the leaves' new points (at most 500).
+    pub revisions: Option<Vec<RevisionInput>>,
+    /// Command options.
+    #[graphql(flatten)]
+    pub options: CommandOptions,
+}
+
+impl DecideScoreReviewInput {
+    /// The request id, reason and revisions, parsed.
+    #[allow(clippy::type_complexity)]
+    pub fn parse(&self) -> Result<(EntityId, Text, Vec<(String, Hundredths)>), AppError> {
+        let revisions = self.revisions.clone().unwrap_or_default();
+        if revisions.len() > 500 {
+            return Err(AppError::bad_input("revisions", "at most 500"));
+        }
+        Ok((
+            parse_field("requestId", EntityId::parse(&self.request_id))?,
+            parse_field("reason", Text::parse_field("reason", &self.reason))?,
+            revisions
+                .iter()
+                .map(|r| {
+                    Ok((
+                        r.indicator_id.clone(),
+                        Hundredths::from_f64(r.points).ok_or_else(|| {
+                            AppError::bad_input("revisions.points", "at most two decimal places")
+                        })?,
+                    ))
+                })
+                .collect::<Result<_, AppError>>()?,
+        ))
+    }
+}

@@ -9,7 +9,8 @@ use dutyledger_domain::values::EntityId;
 use dutyledger_projections::duty_list::AsOf;
 
 use super::inputs::{
-    AdjustScoreInput, AdvanceRoundInput, PlanRoundInput, PublishSchemeInput, ScoreRoundInput,
+    AdjustScoreInput, AdvanceRoundInput, DecideScoreReviewInput, PlanRoundInput,
+    PublishSchemeInput, RequestScoreReviewInput, ScoreRoundInput,
 };
 use super::types::{MeasuringTime, RoundView, SchemeView};
 use crate::graphql::kit::{allow, execute, request, Outcome};
@@ -199,6 +200,75 @@ impl SupervisionMutation {
                     })
                     .collect(),
             },
+        ))
+    }
+
+    /// A department asks for a formal review (复核) of its published scores (one indicator, or
+    /// all), within the scheme's window of working days after publication (default 10).
+    /// Refused: `REVIEW_WINDOW_CLOSED`, `NOT_REVIEWABLE` (not published), `REVIEW_EXISTS`,
+    /// `DEPARTMENT_NOT_IN_ROUND`, `UNKNOWN_INDICATOR`; `FORBIDDEN` for another department.
+    async fn request_score_review(
+        &self,
+        ctx: &Context<'_>,
+        input: RequestScoreReviewInput,
+    ) -> async_graphql::Result<RoundResult> {
+        let (state, rc) = request(ctx)?;
+        let id = parse_field("roundId", EntityId::parse(&input.round_id))?;
+        let (request_id, department, reason) = input.parse()?;
+        let when = input.options.when()?;
+        let outcome = state
+            .commands
+            .request_score_review(
+                rc,
+                id.as_str(),
+                request_id.clone(),
+                department,
+                input.indicator_id.clone(),
+                reason,
+                when,
+            )
+            .await?;
+        Ok(RoundResult(
+            Outcome {
+                id: Some(request_id),
+                outcome,
+            },
+            target(id.as_str()),
+        ))
+    }
+
+    /// The office decides a review of scores, once: `UPHELD`, `DISMISSED`, or `CHANGED` with the
+    /// revised points of leaves (new events; the published points stay in history). A decision
+    /// after the time limit is flagged overdue. Refused: `REVIEW_DECIDED`, `REVIEW_NOT_FOUND`,
+    /// `INVALID_DECISION`, `POINTS_OUT_OF_RANGE`, `NOT_A_LEAF`.
+    async fn decide_score_review(
+        &self,
+        ctx: &Context<'_>,
+        input: DecideScoreReviewInput,
+    ) -> async_graphql::Result<RoundResult> {
+        allow(ctx, Access::RunSupervision)?;
+        let (state, rc) = request(ctx)?;
+        let id = parse_field("roundId", EntityId::parse(&input.round_id))?;
+        let (request_id, reason, revisions) = input.parse()?;
+        let when = input.options.when()?;
+        let outcome = state
+            .commands
+            .decide_score_review(
+                rc,
+                id.as_str(),
+                request_id,
+                input.outcome.into(),
+                reason,
+                revisions,
+                when,
+            )
+            .await?;
+        Ok(RoundResult(
+            Outcome {
+                id: Some(id.clone()),
+                outcome,
+            },
+            target(id.as_str()),
         ))
     }
 

@@ -297,6 +297,24 @@ impl RoundView {
     async fn published_at(&self) -> Option<DateTime<Utc>> {
         self.0.published_at
     }
+
+    /// The formal reviews (复核) of its scores; `overdue` of an undecided request is judged now.
+    async fn reviews(&self) -> Vec<crate::graphql::rectification::types::ReviewView> {
+        let now = Utc::now();
+        self.0
+            .round
+            .reviews()
+            .into_iter()
+            .map(|(r, d, i)| {
+                crate::graphql::rectification::types::ReviewView::new(
+                    r,
+                    Some(d.to_string()),
+                    i.map(str::to_owned),
+                    now,
+                )
+            })
+            .collect()
+    }
 }
 
 impl RoundView {
@@ -378,6 +396,16 @@ impl IndicatorScoreView {
     /// Whether a supervisor set the points (a manual score or a correction).
     async fn adjusted(&self) -> bool {
         self.0.adjustment.is_some()
+    }
+
+    /// Whether a review decision changed the published points.
+    async fn revised(&self) -> bool {
+        self.0.revision.is_some()
+    }
+
+    /// The review request that changed them.
+    async fn revised_by(&self) -> Option<String> {
+        self.0.revision.as_ref().map(|r| r.request_id.to_string())
     }
 
     /// The written basis of the supervisor's points.
