@@ -27,26 +27,23 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use clap::Parser;
 use dutyledger_api::app::projections;
 use dutyledger_bench::city::{self, Layout, PlanOptions, CITY, SECTOR};
 use dutyledger_bench::dataset::{request_id, write_structure, Generator, Item, ACTOR};
 use dutyledger_bench::{fresh_database, percentile_ms, Rng};
-use dutyledger_domain::department::Department;
 use dutyledger_domain::metadata::{self, CommandMetadata};
 use dutyledger_domain::performance::{
-    validate, DepartmentFacts, PerformanceEvent, RawRecord, Source, StructureAt, TaskFacts,
+    validate, DepartmentFacts, PerformanceEvent, RawRecord, StructureAt, TaskFacts,
 };
 use dutyledger_domain::values::{CreditCode, DepartmentLevel, DivisionCode, EntityId, Name};
-use dutyledger_projections::event_log::EventStore;
 use dutyledger_projections::performance::query::{
     performance, ranking, Dimension, Filter, Grain, Measure, Query,
 };
 use dutyledger_projections::performance::{Ingestor, RecordStatus};
 use dutyledger_projections::projector::Projector;
 use dutyledger_projections::Cursor;
-use futures::stream::{self, StreamExt};
 use sqlx::{Connection, PgConnection, PgPool, Row};
 use tokio::sync::mpsc;
 
