@@ -23,6 +23,7 @@ mod power_import;
 mod power_list;
 mod projector;
 mod records_fixture;
+mod rectification;
 mod seed;
 mod structure_api;
 mod supervision;

@@ -14,7 +14,7 @@ use sqlx::PgPool;
 
 const SINCE: &str = "2024-01-01T00:00:00+08:00";
 
-async fn must(app: &TestApp, mutation: &str, input_type: &str, input: Value) -> Value {
+pub(crate) async fn must(app: &TestApp, mutation: &str, input_type: &str, input: Value) -> Value {
     let q = format!("mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ events }} }}");
     let r = app.gql(&q, json!({ "input": input })).await;
     assert!(r.get("errors").is_none(), "{mutation}: {r:#}");
@@ -23,7 +23,7 @@ async fn must(app: &TestApp, mutation: &str, input_type: &str, input: Value) -> 
 
 /// A department with unit u1 and tasks t1 (10 working days, held by p1), t2 (held by p1 when
 /// `all_held`, else by no post) and t3 (high-risk, held by p1).
-async fn department(app: &TestApp, body: &str, all_held: bool) -> String {
+pub(crate) async fn department(app: &TestApp, body: &str, all_held: bool) -> String {
     let id = credit_code(body);
     must(app, "establishDepartment", "EstablishDepartmentInput", json!({"id": id, "name": format!("临沂市{body}局"),
         "divisionCode": "371300000000", "level": "CITY", "sector": "综合", "kind": "GOVERNMENT_DEPARTMENT", "effectiveAt": SINCE})).await;
@@ -67,7 +67,7 @@ async fn department(app: &TestApp, body: &str, all_held: bool) -> String {
 }
 
 /// Records of `dept` on t1 done in 2025, each taking `days` (limit 10 working days).
-async fn records(app: &TestApp, dept: &str, prefix: &str, days: &[i64]) {
+pub(crate) async fn records(app: &TestApp, dept: &str, prefix: &str, days: &[i64]) {
     let records: Vec<Value> = days
         .iter()
         .enumerate()
@@ -86,7 +86,7 @@ async fn records(app: &TestApp, dept: &str, prefix: &str, days: &[i64]) {
 
 /// A small scheme: total 20 = a (on-time rate 6, post coverage 4) + b (high-risk tasks
 /// without a chart 5, manual 5); negative n (unruled boundary matters 3, complaints 1).
-fn scheme() -> Value {
+pub(crate) fn scheme() -> Value {
     json!({"name": "测试方案", "total": 20, "indicators": [
         {"id": "a", "name": "履职", "kind": "CORE", "weight": 10, "children": [
             {"id": "a.on_time", "name": "按时办结率", "kind": "CORE", "weight": 6,
@@ -108,22 +108,23 @@ fn scheme() -> Value {
     ]})
 }
 
-const PUBLISH: &str = r#"mutation($i: PublishSchemeInput!) { publishScheme(input: $i) {
+pub(crate) const PUBLISH: &str = r#"mutation($i: PublishSchemeInput!) { publishScheme(input: $i) {
     id events scheme { id version versions total indicators { id depth kind weight source } } } }"#;
-const PLAN: &str = r#"mutation($i: PlanRoundInput!) { planRound(input: $i) {
+pub(crate) const PLAN: &str = r#"mutation($i: PlanRoundInput!) { planRound(input: $i) {
     id events round { id stage stages published scope { departmentId } } } }"#;
-const ADVANCE: &str = r#"mutation($i: AdvanceRoundInput!) { advanceRound(input: $i) { events round { stage published } } }"#;
-const SCORE: &str = r#"mutation($i: ScoreRoundInput!) { scoreRound(input: $i) {
+pub(crate) const ADVANCE: &str = r#"mutation($i: AdvanceRoundInput!) { advanceRound(input: $i) { events round { stage published } } }"#;
+pub(crate) const SCORE: &str = r#"mutation($i: ScoreRoundInput!) { scoreRound(input: $i) {
     events round { knownAt } measuring { readModel milliseconds } } }"#;
-const ADJUST: &str = r#"mutation($i: AdjustScoreInput!) { adjustScore(input: $i) { events } }"#;
-const SCORES: &str = r#"query($r: ID!, $d: String, $asOf: AsOf) { scores(roundId: $r, departmentId: $d, asOf: $asOf) {
+pub(crate) const ADJUST: &str =
+    r#"mutation($i: AdjustScoreInput!) { adjustScore(input: $i) { events } }"#;
+pub(crate) const SCORES: &str = r#"query($r: ID!, $d: String, $asOf: AsOf) { scores(roundId: $r, departmentId: $d, asOf: $asOf) {
     departmentId total complete rank classRank rankedOf published
-    indicators { indicatorId depth points computed noData adjusted basis value numerator denominator count } } }"#;
-const EXPLAIN: &str = r#"query($r: ID!, $d: String!, $i: String!) { scoreExplanation(roundId: $r, departmentId: $d, indicatorId: $i) {
+    indicators { indicatorId depth points computed noData adjusted basis revised revisedBy value numerator denominator count } } }"#;
+pub(crate) const EXPLAIN: &str = r#"query($r: ID!, $d: String!, $i: String!) { scoreExplanation(roundId: $r, departmentId: $d, indicatorId: $i) {
     knownAt query figures { name value } items { kind id label cursor } moreItems sourceDescription
     indicator { points rule source } } }"#;
 
-fn points(scores: &Value, dept: &str, indicator: &str) -> Value {
+pub(crate) fn points(scores: &Value, dept: &str, indicator: &str) -> Value {
     scores
         .as_array()
         .expect("scores")
@@ -140,7 +141,7 @@ fn points(scores: &Value, dept: &str, indicator: &str) -> Value {
         .unwrap_or_else(|| panic!("{dept} {indicator} in {scores:#}"))
 }
 
-fn total(scores: &Value, dept: &str) -> Value {
+pub(crate) fn total(scores: &Value, dept: &str) -> Value {
     scores
         .as_array()
         .expect("scores")
@@ -150,17 +151,17 @@ fn total(scores: &Value, dept: &str) -> Value {
         .expect("department")
 }
 
-async fn scores(app: &TestApp, round: &str, as_of: Value) -> Value {
+pub(crate) async fn scores(app: &TestApp, round: &str, as_of: Value) -> Value {
     app.ok(SCORES, json!({"r": round, "asOf": as_of})).await["scores"].clone()
 }
 
-async fn advance(app: &TestApp, round: &str, stage: &str) -> Value {
+pub(crate) async fn advance(app: &TestApp, round: &str, stage: &str) -> Value {
     app.gql(ADVANCE, json!({"i": {"roundId": round, "stage": stage}}))
         .await
 }
 
 /// Plans round `r1` over `d1` and `d2` with scheme `s1`, then enters online analysis.
-async fn planned(app: &TestApp, d1: &str, d2: &str) {
+pub(crate) async fn planned(app: &TestApp, d1: &str, d2: &str) {
     let published = app
         .ok(
             PUBLISH,

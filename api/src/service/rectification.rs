@@ -313,6 +313,7 @@ impl Commands {
     /// A department asks for a formal review of its published scores in a round, within the
     /// scheme's window of working days after publication (`REVIEW_WINDOW_CLOSED`); the office
     /// must decide within the scheme's time limit.
+    #[allow(clippy::too_many_arguments)]
     pub async fn request_score_review(
         &self,
         ctx: &RequestContext,
@@ -340,7 +341,12 @@ impl Commands {
         // Unpublished: the window is moot, the domain refuses NOT_REVIEWABLE.
         let published_at = round.published_at.unwrap_or(at);
         let closes = working_days_after(self.pool(), published_at, window, &ctx.request_id).await?;
-        let decide_by = working_days_after(self.pool(), at, decision, &ctx.request_id).await?;
+        // Past the window the domain refuses; the decision's time limit is not counted then.
+        let decide_by = if at < closes {
+            working_days_after(self.pool(), at, decision, &ctx.request_id).await?
+        } else {
+            at
+        };
         self.execute::<SupervisionRound>(
             ctx,
             round_id,
@@ -359,6 +365,7 @@ impl Commands {
     }
 
     /// The office decides a review of scores; `Changed` revises the leaves given.
+    #[allow(clippy::too_many_arguments)]
     pub async fn decide_score_review(
         &self,
         ctx: &RequestContext,
@@ -407,7 +414,11 @@ impl Commands {
         let days = dutyledger_domain::scheme::DEFAULT_REVIEW_DAYS;
         let closes =
             working_days_after(self.pool(), stood.unwrap_or(at), days, &ctx.request_id).await?;
-        let decide_by = working_days_after(self.pool(), at, days, &ctx.request_id).await?;
+        let decide_by = if at < closes {
+            working_days_after(self.pool(), at, days, &ctx.request_id).await?
+        } else {
+            at
+        };
         self.execute::<Finding>(
             ctx,
             finding_id,

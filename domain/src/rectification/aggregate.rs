@@ -3,11 +3,11 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::command::{OrderCommand, MAX_ATTACHMENTS};
+use super::command::{Attachment, OrderCommand, MAX_ATTACHMENTS};
 use super::error::OrderError;
 use super::event::OrderEvent;
 use crate::timeline::{Decide, Timed};
-use crate::values::{CreditCode, EntityId};
+use crate::values::{CreditCode, EntityId, Text};
 
 /// Where an order stands.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -35,6 +35,9 @@ pub struct RectificationOrder {
     status: OrderStatus,
     answers: u32,
     returns: u32,
+    requirement: Option<Text>,
+    last_answer: Option<(Text, Vec<Attachment>)>,
+    last_return: Option<Text>,
     #[serde(default)]
     max_effective: Option<DateTime<Utc>>,
 }
@@ -70,6 +73,21 @@ impl RectificationOrder {
     /// Its due date (after extensions).
     pub fn due_at(&self) -> Option<DateTime<Utc>> {
         self.due_at
+    }
+
+    /// What must be done.
+    pub fn requirement(&self) -> Option<&Text> {
+        self.requirement.as_ref()
+    }
+
+    /// The latest answer: measures and attachments.
+    pub fn last_answer(&self) -> Option<&(Text, Vec<Attachment>)> {
+        self.last_answer.as_ref()
+    }
+
+    /// The reasons of the latest return.
+    pub fn last_return(&self) -> Option<&Text> {
+        self.last_return.as_ref()
     }
 
     /// How many answers and returns it has had.
@@ -205,10 +223,12 @@ impl RectificationOrder {
                 department_id,
                 findings,
                 round_id,
+                requirement,
                 issued_at,
                 due_at,
                 ..
             } => {
+                self.requirement = Some(requirement);
                 self.department_id = Some(department_id);
                 self.findings = findings;
                 self.round_id = round_id;
@@ -216,11 +236,16 @@ impl RectificationOrder {
                 self.due_at = Some(due_at);
                 self.status = OrderStatus::Open;
             }
-            OrderEvent::OrderAnswered { .. } => {
+            OrderEvent::OrderAnswered {
+                measures,
+                attachments,
+            } => {
+                self.last_answer = Some((measures, attachments));
                 self.answers += 1;
                 self.status = OrderStatus::Answered;
             }
-            OrderEvent::OrderReturned { .. } => {
+            OrderEvent::OrderReturned { reasons } => {
+                self.last_return = Some(reasons);
                 self.returns += 1;
                 self.status = OrderStatus::Returned;
             }
