@@ -7,6 +7,7 @@
 //!   disputes).
 //! - [`calendar`]: the working-day calendar (工作日历: holidays and make-up working days loaded
 //!   per year) and working-day arithmetic in Beijing dates.
+//! - [`complaint`]: 12345 hotline tickets (received, resolved; idempotent by ticket number).
 //! - [`concerns`]: which departments an event concerns (DESIGN.md rule 8), said by each
 //!   aggregate's state and recorded with every event.
 //! - [`department`]: the department aggregate (三定: main duties, units, unit duties, tasks,
@@ -35,6 +36,7 @@
 
 pub mod boundary;
 pub mod calendar;
+pub mod complaint;
 pub mod concerns;
 pub mod department;
 pub mod finding;
