@@ -7,6 +7,7 @@ use std::time::Duration;
 use cqrs_es::Aggregate;
 use dutyledger_domain::boundary::BoundaryMatter;
 use dutyledger_domain::calendar::Calendar;
+use dutyledger_domain::complaint::{Complaint, KeySupervision};
 use dutyledger_domain::department::Department;
 use dutyledger_domain::finding::Finding;
 use dutyledger_domain::performance::PerformanceRecord;
@@ -46,7 +47,7 @@ pub fn projections() -> Vec<Arc<dyn Projection>> {
 }
 
 /// The aggregate types this build writes (for diagnostics).
-pub const AGGREGATE_TYPES: [&str; 9] = [
+pub const AGGREGATE_TYPES: [&str; 11] = [
     Department::TYPE,
     BoundaryMatter::TYPE,
     PerformanceRecord::TYPE,
@@ -56,6 +57,8 @@ pub const AGGREGATE_TYPES: [&str; 9] = [
     SupervisionRound::TYPE,
     Finding::TYPE,
     RectificationOrder::TYPE,
+    Complaint::TYPE,
+    KeySupervision::TYPE,
 ];
 
 impl AppState {

@@ -133,6 +133,17 @@ pub enum ImportCommand {
     /// Import workflow charts (工作流程图) from an XLSX (first sheet, or --sheet) or CSV file:
     /// one row per step or sub-step, one chart per task, with a per-row report. Safe to re-run:
     /// a chart identical to the version in force publishes nothing.
+    /// Import 12345 tickets from a CSV file (header: ticket, receivedAt, category, text,
+    /// region, departmentId, taskId, resolvedAt, satisfaction) or an NDJSON file (.ndjson,
+    /// .jsonl; the same keys), each stored once by its number; rejected lines on stderr, exit
+    /// code 2 if any.
+    Complaints {
+        /// The file.
+        file: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     Workflow {
         /// The file (.xlsx, .xls, .ods or .csv; CSV in UTF-8 or GB18030).
         file: PathBuf,
@@ -280,6 +291,12 @@ pub fn exit_code(result: anyhow::Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.downcast_ref::<records::SomeRejected>().is_some() => ExitCode::from(2),
+        Err(e)
+            if e.downcast_ref::<crate::import::complaints::SomeRejected>()
+                .is_some() =>
+        {
+            ExitCode::from(2)
+        }
         Err(error) => {
             tracing::error!("{error:#}");
             ExitCode::FAILURE
@@ -433,6 +450,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import(ImportCommand::Records(args)) => {
             import_records(database_url(&cli)?, args).await
+        }
+        Command::Import(ImportCommand::Complaints { file, json }) => {
+            import_complaints(database_url(&cli)?, file, *json).await
         }
         Command::Import(ImportCommand::Workflow {
             file,
@@ -659,6 +679,41 @@ async fn load_calendar(
     projector.abort();
     if failed > 0 {
         anyhow::bail!("{failed} of {} calendar files not loaded", files.len());
+    }
+    Ok(())
+}
+
+/// `import complaints`: the tickets through the command path as the system actor.
+async fn import_complaints(url: &str, file: &std::path::Path, json: bool) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let pool = db::connect(url, &PoolSettings::default()).await?;
+    db::migrate(&pool).await?;
+    let state = AppState::new(pool, Duration::from_secs(10));
+    let projector = state.spawn_projector();
+    let ctx = crate::context::RequestContext::new(Actor::system("import"));
+    let report = crate::import::complaints::import(&state, &ctx, file)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: {} ({})", file.display(), e.message(), e.code()));
+    projector.abort();
+    let report = report?;
+    if json {
+        writeln!(std::io::stdout(), "{}", serde_json::to_string(&report)?)?;
+    } else {
+        for (line, why) in &report.rejected {
+            writeln!(std::io::stderr(), "line {line}: {why}")?;
+        }
+        writeln!(
+            std::io::stderr(),
+            "{}: {} tickets read, {} stored, {} unchanged, {} rejected",
+            file.display(),
+            report.read,
+            report.stored,
+            report.unchanged,
+            report.rejected.len()
+        )?;
+    }
+    if !report.rejected.is_empty() {
+        return Err(crate::import::complaints::SomeRejected(report.rejected.len() as u64).into());
     }
     Ok(())
 }

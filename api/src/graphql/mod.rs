@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod boundary;
 pub mod calendar;
+pub mod complaints;
 pub mod error;
 pub mod event;
 pub mod feed;
@@ -32,6 +33,7 @@ pub struct Query(
     workflow::WorkflowQuery,
     supervision::SupervisionQuery,
     rectification::RectificationQuery,
+    complaints::ComplaintsQuery,
 );
 
 /// All mutations.
@@ -45,6 +47,7 @@ pub struct Mutation(
     workflow::WorkflowMutation,
     supervision::SupervisionMutation,
     rectification::RectificationMutation,
+    complaints::ComplaintsMutation,
 );
 
 /// All subscriptions.

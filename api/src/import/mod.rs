@@ -4,6 +4,7 @@
 //!   writes it) into rows of text, with their row numbers.
 //! - [`calendar`]: years of the working-day calendar from files in the common JSON form
 //!   (`data/calendar/`); re-running stores nothing twice.
+//! - [`complaints`]: 12345 tickets from CSV or NDJSON, stored once by ticket number.
 //! - [`power_list`]: power lists (权责清单) as departments keep them: tolerant of the header
 //!   names used in practice, one command per row, a per-row report; re-running a file stores
 //!   nothing twice.
@@ -16,6 +17,7 @@
 //!   task published as a new version only when its content changed; a per-row report.
 
 pub mod calendar;
+pub mod complaints;
 pub mod power_list;
 pub mod records;
 pub mod scheme;

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use dutyledger_domain::boundary::{BoundaryCommand, BoundaryMatter};
 use dutyledger_domain::calendar::{Calendar, CalendarCommand};
+use dutyledger_domain::complaint::{Complaint, ComplaintCommand, FlagCommand, KeySupervision};
 use dutyledger_domain::department::{Department, DepartmentCommand};
 use dutyledger_domain::finding::{Finding, FindingCommand};
 use dutyledger_domain::rectification::{OrderCommand, RectificationOrder};
@@ -215,6 +216,36 @@ impl Executable for RectificationOrder {
             Some(d) => authorize(&ctx.actor, Access::AnswerOrder(&d)),
             None => authorize(&ctx.actor, Access::RunSupervision),
         }
+    }
+}
+
+/// 12345 tickets are recorded by the office (or the system, for imports).
+#[async_trait::async_trait]
+impl Executable for Complaint {
+    const READ_MODELS: ReadModels = ReadModels::Lists;
+
+    async fn authorize(
+        _commands: &Commands,
+        ctx: &RequestContext,
+        _id: &str,
+        _command: &ComplaintCommand,
+    ) -> Result<(), AppError> {
+        authorize(&ctx.actor, Access::WriteComplaints)
+    }
+}
+
+/// Key supervision flags are the office's.
+#[async_trait::async_trait]
+impl Executable for KeySupervision {
+    const READ_MODELS: ReadModels = ReadModels::Lists;
+
+    async fn authorize(
+        _commands: &Commands,
+        ctx: &RequestContext,
+        _id: &str,
+        _command: &FlagCommand,
+    ) -> Result<(), AppError> {
+        authorize(&ctx.actor, Access::RunSupervision)
     }
 }
 

@@ -5,6 +5,8 @@
 //!   cross-aggregate checks, execution at the effective time, read-your-writes wait), and the
 //!   batch path of performance records; [`Executable`], what an aggregate provides to it.
 //! - [`aggregates`]: the [`Executable`] impl of each aggregate.
+//! - [`complaints`]: 12345 tickets (idempotent by number), their figures per department and
+//!   period, and the key supervision flags they raise.
 //! - [`checks`]: the rules that span aggregates (e.g. a boundary matter's parties exist).
 //! - [`supervision`]: planning and scoring supervision rounds (the scheme version, the
 //!   departments, the sources measured as of `knownAt`) and reading scores with the policy.
@@ -16,6 +18,7 @@
 pub mod aggregates;
 pub mod checks;
 pub mod commands;
+pub mod complaints;
 pub mod error;
 pub mod policy;
 pub mod rectification;

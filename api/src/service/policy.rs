@@ -39,6 +39,8 @@ pub enum Access<'a> {
     RunSupervision,
     /// Read indicator schemes and rounds (their plans and stages, not their scores).
     ReadSupervision,
+    /// Record 12345 complaint tickets.
+    WriteComplaints,
     /// Read findings, rectification orders and reviews (within [`department_scope`]).
     ReadRectification,
     /// Answer a rectification order of a department.
@@ -133,6 +135,7 @@ pub fn authorize(actor: &Actor, access: Access<'_>) -> Result<(), AppError> {
         Access::RunSupervision => forbidden(actor, "run supervision rounds or publish schemes"),
         Access::ReadSupervision => forbidden(actor, "read supervision rounds and schemes"),
         Access::ReadRectification => forbidden(actor, "read findings and rectification orders"),
+        Access::WriteComplaints => forbidden(actor, "record 12345 complaints"),
         Access::AnswerOrder(d) => forbidden(
             actor,
             &format!("answer rectification orders of department {d}"),

@@ -150,7 +150,7 @@ sources! {
     RectificationOverdueOrders = "rectification.overdue_orders", Count,
         "Rectification orders awaiting the department's answer past their due date at the period's end.";
     Complaints12345 = "complaints.12345", Count,
-        "12345 hotline complaints of the period mapped to the department; complaints are not recorded yet.";
+        "12345 hotline tickets received in the period and assigned to the department.";
 }
 
 impl fmt::Display for Source {

@@ -14,6 +14,6 @@ pub mod read;
 
 pub use measure::{measure, Measurement, Period};
 pub use read::{
-    load_round, load_scheme, load_stream, round_ids, scheme_ids, stream_ids, RoundAt, StageEntry,
-    StreamAt,
+    complaint_stats, complaint_tickets, load_round, load_scheme, load_stream, round_ids,
+    scheme_ids, stream_ids, RoundAt, StageEntry, StreamAt,
 };

@@ -1,9 +1,13 @@
 //! Schemes and rounds as of a point in both times, folded from their streams.
 
+use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
+use dutyledger_domain::complaint::{Complaint, ComplaintStats};
+use dutyledger_domain::performance::local_date;
 use dutyledger_domain::round::{RoundEvent, SupervisionRound};
 use dutyledger_domain::scheme::{IndicatorScheme, SchemeEvent};
 use dutyledger_domain::timeline::Decide;
+use dutyledger_domain::values::{CreditCode, EntityId};
 use serde::de::DeserializeOwned;
 use sqlx::{PgPool, Row};
 
@@ -249,4 +253,59 @@ pub async fn load_round(
         at.round.evolve(event);
     }
     Ok(at.round.plan().is_some().then_some(at))
+}
+
+/// A department's tickets received from `from` to `to` (Beijing dates), as of `as_of`.
+pub async fn complaint_tickets(
+    pool: &PgPool,
+    department: &CreditCode,
+    from: NaiveDate,
+    to: NaiveDate,
+    as_of: AsOf,
+) -> Result<Vec<StreamAt<Complaint>>, StoreError> {
+    let mut out = Vec::new();
+    for id in stream_ids(
+        pool,
+        <Complaint as cqrs_es::Aggregate>::TYPE,
+        Some(department.as_str()),
+        as_of.known_at,
+    )
+    .await?
+    {
+        if let Some(c) = load_stream::<Complaint>(pool, &id, as_of).await? {
+            let Some(t) = c.state.ticket() else { continue };
+            let day = local_date(t.received_at);
+            if t.department_id == *department && day >= from && day <= to {
+                out.push(c);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A department's figures from `from` to `to`, as of `as_of`, and the tickets counted.
+pub async fn complaint_stats(
+    pool: &PgPool,
+    department: &CreditCode,
+    from: NaiveDate,
+    to: NaiveDate,
+    as_of: AsOf,
+) -> Result<(ComplaintStats, Vec<EntityId>), StoreError> {
+    let tickets = complaint_tickets(pool, department, from, to, as_of).await?;
+    let mut s = ComplaintStats::default();
+    let mut ids = Vec::new();
+    for c in &tickets {
+        s.complaints += 1;
+        if let Some(r) = c.state.resolution() {
+            s.resolved += 1;
+            if let Some(x) = r.satisfaction {
+                s.rated += 1;
+                s.satisfaction_sum += u32::from(x);
+            }
+        }
+        if let Some(t) = c.state.ticket() {
+            ids.push(t.ticket.clone());
+        }
+    }
+    Ok((s, ids))
 }
