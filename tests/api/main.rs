@@ -11,6 +11,7 @@ mod auth;
 mod boundary_list;
 mod calendar;
 mod command_ids;
+mod complaints;
 mod event_log;
 mod feed;
 mod fuzz_inputs;

@@ -765,7 +765,31 @@ async fn the_access_matrix_of_supervision_and_rectification(pool: PgPool) {
         ("{ finding(id: \"fo\") { id } }", Value::Null, [true, true, false, true, false]),
         ("{ rectificationOrders { id } }", Value::Null, all),
         ("{ rectificationOrder(id: \"ofo\") { id } }", Value::Null, [true, true, false, true, false]),
+        ("query($d: String!) { complaints(departmentId: $d, from: \"2025-06-01\", to: \"2025-06-30\") { ticket } }", json!({"d": own}), [true, true, false, true, false]),
+        ("{ complaintStats(from: \"2025-06-01\", to: \"2025-06-30\") { complaints } }", Value::Null, all),
+        ("{ keySupervisionFlags { departmentId } }", Value::Null, all),
     ];
+    // recordComplaints takes a list, not an input object.
+    for (name, who, column) in &roles {
+        let r = app
+            .gql_as(who, "mutation($t: [ComplaintInput!]!) { recordComplaints(tickets: $t) { stored } }",
+                json!({"t": [{"ticket": format!("T-{column}"), "receivedAt": "2025-06-02T09:00:00+08:00", "category": "投诉",
+                    "text": "x", "region": "371302001000", "departmentId": own}]}))
+            .await;
+        if *column == 0 {
+            assert_ne!(
+                error_code(&r),
+                Some("FORBIDDEN"),
+                "recordComplaints as {name}: {r:#}"
+            );
+        } else {
+            assert_eq!(
+                error_code(&r),
+                Some("FORBIDDEN"),
+                "recordComplaints as {name}: {r:#}"
+            );
+        }
+    }
     for (query, vars, allowed) in &queries {
         for (name, who, column) in &roles {
             let r = app.gql_as(who, query, vars.clone()).await;
