@@ -496,10 +496,46 @@ async fn the_demo_round_is_published_and_checks_by_hand(pool: PgPool) {
     let r = &round["rounds"][0];
     assert_eq!(r["id"], seed::supervision::ROUND_ID);
     assert_eq!(r["published"], true);
-    assert_eq!(r["stage"], "OVERALL_EVALUATION");
+    assert_eq!(r["stage"], "RECTIFICATION", "published, then rectification");
     assert_eq!(r["scheme"]["id"], "seed-7-21");
     let s = scores(&app, seed::supervision::ROUND_ID, Value::Null).await;
     assert_eq!(s.as_array().map(Vec::len), Some(4));
+    // The demo of issue 16: the agriculture bureau's review changed a score; the approval
+    // bureau's order was returned once, then accepted; the market bureau's is overdue; June's
+    // 12345 tickets flagged the market bureau.
+    let agriculture = seed::AGRICULTURE.credit_code().expect("code").to_string();
+    assert_eq!(points(&s, &agriculture, "goals.key_tasks"), json!(10.0));
+    let orders = app
+        .ok(
+            "{ rectificationOrders { id status overdue answers returns } }",
+            Value::Null,
+        )
+        .await;
+    assert_eq!(
+        orders["rectificationOrders"],
+        json!([
+            {"id": "demo-order-approval", "status": "ACCEPTED", "overdue": false, "answers": 2, "returns": 1},
+            {"id": "demo-order-market", "status": "OPEN", "overdue": true, "answers": 0, "returns": 0}
+        ])
+    );
+    let market = seed::MARKET_SUPERVISION
+        .credit_code()
+        .expect("code")
+        .to_string();
+    let flags = app
+        .ok(
+            "{ keySupervisionFlags { departmentId periodFrom } }",
+            Value::Null,
+        )
+        .await;
+    assert!(
+        flags["keySupervisionFlags"]
+            .as_array()
+            .expect("flags")
+            .iter()
+            .any(|f| f["departmentId"] == market),
+        "{flags:#}"
+    );
     for d in s.as_array().expect("scores") {
         let dept = d["departmentId"].as_str().expect("id");
         // On-time rate by hand, from the performance figures of 2025.

@@ -28,6 +28,7 @@ use crate::auth::Actor;
 use crate::context::RequestContext;
 use crate::service::AppError;
 
+pub mod rectification;
 pub mod supervision;
 pub mod workflows;
 
@@ -613,10 +614,10 @@ const TOWNSHIPS: [&str; 6] = [
 
 /// A small deterministic generator (64-bit LCG), so that the demo records are the same on
 /// every machine and a second seed finds them all stored.
-struct Lcg(u64);
+pub(crate) struct Lcg(pub(crate) u64);
 
 impl Lcg {
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.0 = self
             .0
             .wrapping_mul(6_364_136_223_846_793_005)
@@ -960,11 +961,14 @@ pub async fn seed_approval_items(state: &AppState) -> Result<SeedReport, AppErro
 }
 
 /// Publishes the shipped indicator schemes and runs the demo supervision round (2025, routine,
-/// the seed-shaped scheme) to publication ([`supervision::round`]); after [`seed`] and
-/// [`seed_approval_items`], so that it scores all the demo data. A second run appends nothing.
+/// the seed-shaped scheme) to publication ([`supervision::round`]), then its findings,
+/// rectification orders, a review and a month of 12345 tickets ([`rectification::demo`]); after
+/// [`seed`] and [`seed_approval_items`], so that it scores all the demo data. A second run
+/// appends nothing.
 pub async fn seed_supervision(state: &AppState) -> Result<SeedReport, AppError> {
     let ctx = RequestContext::new(Actor::system("seed"));
     let mut report = SeedReport::default();
     supervision::round(state, &ctx, &mut report).await?;
+    rectification::demo(state, &ctx, &mut report).await?;
     Ok(report)
 }
