@@ -192,3 +192,83 @@ async fn import_complaints_stores_each_ticket_once(pool: PgPool) {
     assert_eq!(stats["resolved"], 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Integrators receive the supervision and rectification events on the feed, filtered by the
+/// departments they concern: an integrator limited to one department sees its tickets, flag,
+/// finding and order, and nothing of the other department.
+#[sqlx::test(migrator = "dutyledger_projections::db::MIGRATOR")]
+async fn integrators_get_the_new_events_filtered_by_department(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let ctx =
+        dutyledger_api::context::RequestContext::new(dutyledger_api::auth::Actor::system("test"));
+    dutyledger_api::import::calendar::load_shipped(&app.state, &ctx)
+        .await
+        .expect("calendar");
+    let d1 = department(&app, "75000021", true).await;
+    let d2 = department(&app, "75000022", true).await;
+    app.ok(
+        RECORD,
+        json!({"t": [ticket(1, &d1, None), ticket(2, &d2, None)]}),
+    )
+    .await;
+    app.ok(
+        FLAG,
+        json!({"i": {"periodFrom": "2025-06-01", "periodTo": "2025-06-30", "minComplaints": 1}}),
+    )
+    .await;
+    for (d, f) in [(&d1, "f1"), (&d2, "f2")] {
+        app.ok("mutation($i: RaiseFindingInput!) { raiseFinding(input: $i) { events } }",
+            json!({"i": {"findingId": f, "departmentId": d, "kind": "OTHER", "severity": "MINOR", "description": "发现",
+                "effectiveAt": "2025-06-02T09:00:00+08:00"}}))
+            .await;
+        app.ok("mutation($i: IssueOrderInput!) { issueRectificationOrder(input: $i) { events } }",
+            json!({"i": {"orderId": format!("o{f}"), "departmentId": d, "findingIds": [f], "requirement": "整改",
+                "dueInWorkingDays": 5, "effectiveAt": "2025-06-02T09:00:00+08:00"}}))
+            .await;
+    }
+    let page = r#"query($filter: EventFilter) { events(first: 500, filter: $filter) {
+        edges { node { eventType stream { aggregateType aggregateId } } } } }"#;
+    let types = [
+        "ComplaintReceived",
+        "KeySupervisionFlagged",
+        "FindingRaised",
+        "OrderIssued",
+    ];
+    let integrator = actor(Role::Integrator, &[&d1]);
+    let r = app
+        .gql_as(&integrator, page, json!({"filter": {"eventTypes": types}}))
+        .await;
+    let seen: Vec<(String, String)> = r["data"]["events"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{r:#}"))
+        .iter()
+        .map(|e| {
+            (
+                e["node"]["eventType"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                e["node"]["stream"]["aggregateId"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (
+                "ComplaintReceived".to_owned(),
+                "12345-202506-0001".to_owned()
+            ),
+            ("KeySupervisionFlagged".to_owned(), d1.clone()),
+            ("FindingRaised".to_owned(), "f1".to_owned()),
+            ("OrderIssued".to_owned(), "of1".to_owned()),
+        ]
+    );
+    let r = app
+        .gql_as(&integrator, page, json!({"filter": {"departmentId": d2}}))
+        .await;
+    assert_eq!(error_code(&r), Some("FORBIDDEN"), "{r:#}");
+}
