@@ -75,6 +75,14 @@ pub fn router_with(
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .nest_service(
+            "/attachments",
+            crate::attachments::router(
+                crate::attachments::AttachmentStore::from_env(),
+                pool.clone(),
+                auth.clone(),
+            ),
+        )
         .with_state(HttpState { schema, pool, auth })
 }
 

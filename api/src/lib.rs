@@ -9,6 +9,8 @@
 //!   the event notifier; the projections this build maintains.
 //! - [`http`]: the axum router (`/graphql`, GraphiQL, `/healthz`, `/readyz`) and the server
 //!   with graceful shutdown.
+//! - [`attachments`]: the content-addressed store of files that answers to rectification
+//!   orders refer to (`PUT`/`GET /attachments/{sha256}`).
 //! - [`graphql`]: the schema, one module per area, and the mapping of errors to
 //!   `extensions.code`.
 //! - [`auth`]: bearer tokens and roles (who is asking).
@@ -19,6 +21,7 @@
 //! - [`seed`]: the Linyi demo data.
 
 pub mod app;
+pub mod attachments;
 pub mod auth;
 pub mod cli;
 pub mod context;

@@ -7,6 +7,7 @@
 //! runs as the CLI itself) are binaries of their own beside this one.
 
 mod access_matrix;
+mod attachments;
 mod auth;
 mod boundary_list;
 mod calendar;

@@ -41,6 +41,8 @@ pub enum Access<'a> {
     ReadSupervision,
     /// Record 12345 complaint tickets.
     WriteComplaints,
+    /// Upload a file an answer to a rectification order refers to.
+    UploadAttachment,
     /// Read findings, rectification orders and reviews (within [`department_scope`]).
     ReadRectification,
     /// Answer a rectification order of a department.
@@ -99,6 +101,7 @@ pub fn authorize(actor: &Actor, access: Access<'_>) -> Result<(), AppError> {
         (Role::Clerk | Role::Reviewer, Access::ReadSupervision) => true,
         (Role::Clerk | Role::Reviewer, Access::ReadRectification) => true,
         (Role::Clerk, Access::AnswerOrder(d) | Access::RequestReview(d)) => bound_to(d),
+        (Role::Clerk, Access::UploadAttachment) => true,
         (Role::Reviewer, Access::ReadScores { .. }) => true,
         // A department sees its own scores once the office has published them.
         (
@@ -136,6 +139,7 @@ pub fn authorize(actor: &Actor, access: Access<'_>) -> Result<(), AppError> {
         Access::ReadSupervision => forbidden(actor, "read supervision rounds and schemes"),
         Access::ReadRectification => forbidden(actor, "read findings and rectification orders"),
         Access::WriteComplaints => forbidden(actor, "record 12345 complaints"),
+        Access::UploadAttachment => forbidden(actor, "upload attachments"),
         Access::AnswerOrder(d) => forbidden(
             actor,
             &format!("answer rectification orders of department {d}"),
