@@ -133,4 +133,16 @@ async fn round_score_review_changed_score(pool: PgPool) {
         reviews["round"]["reviews"],
         json!([{"requestId": "rq1", "departmentId": d1, "indicatorId": "b.onsite", "outcome": "CHANGED", "overdue": false}])
     );
+    // A clerk reads its own department's review requests only.
+    let q = "{ round(id: \"r1\") { reviews { requestId } } }";
+    let own = app.gql_as(&clerk1, q, Value::Null).await;
+    assert_eq!(
+        own["data"]["round"]["reviews"],
+        json!([{"requestId": "rq1"}]),
+        "{own:#}"
+    );
+    let other = app
+        .gql_as(&actor(Role::Clerk, &[&d2]), q, Value::Null)
+        .await;
+    assert_eq!(other["data"]["round"]["reviews"], json!([]), "{other:#}");
 }

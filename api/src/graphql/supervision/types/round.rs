@@ -2,11 +2,13 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Object, SimpleObject};
+use async_graphql::{Context, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use dutyledger_projections::supervision::RoundAt;
 
 use super::{RoundMode, RoundStage, SchemeView};
+use crate::graphql::kit::allow;
+use crate::service::policy::Access;
 
 /// A department in a round's scope.
 #[derive(SimpleObject, Clone, Debug)]
@@ -126,13 +128,27 @@ impl RoundView {
         self.0.published_at
     }
 
-    /// The formal reviews (复核) of its scores; `overdue` of an undecided request is judged now.
-    async fn reviews(&self) -> Vec<crate::graphql::rectification::types::ReviewView> {
+    /// The formal reviews (复核) of its scores that the caller may read (a clerk: its own
+    /// department's); `overdue` of an undecided request is judged now.
+    async fn reviews(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Vec<crate::graphql::rectification::types::ReviewView> {
         let now = Utc::now();
         self.0
             .round
             .reviews()
             .into_iter()
+            .filter(|(_, d, _)| {
+                allow(
+                    ctx,
+                    Access::ReadScores {
+                        department: d,
+                        published: true,
+                    },
+                )
+                .is_ok()
+            })
             .map(|(r, d, i)| {
                 crate::graphql::rectification::types::ReviewView::new(
                     r,
