@@ -51,6 +51,7 @@ use dutyledger_domain::scheme::{Measured, SchemeDefinition, SHIPPED};
 use dutyledger_domain::values::{CreditCode, DayKind, EntityId, Name, Text, TimeLimit};
 use dutyledger_domain::workflow::{Chart, Material, Step};
 use dutyledger_projections::event_log;
+use dutyledger_projections::performance::query::{performance, Dimension, Filter, Query};
 use dutyledger_projections::projector::{min_checkpoint, Projector};
 use dutyledger_projections::supervision::{self, Period};
 use sqlx::{PgPool, Row};
@@ -96,6 +97,10 @@ struct Args {
     /// Also time, after each scoring, `measure` called directly and the `Score` command alone.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     split: bool,
+    /// After the scorings, time the performance queries `measure` makes one by one (and the
+    /// task figures of all departments in one query, and both without `knownAt`: rollups only).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    detail: bool,
     /// Timed runs of each baseline query.
     #[arg(long, default_value_t = 3)]
     baseline_runs: usize,
@@ -145,16 +150,14 @@ async fn wait_projected(pool: &PgPool, timeout: Duration) -> anyhow::Result<f64>
     Ok(t0.elapsed().as_secs_f64())
 }
 
+/// A high-risk task: the task, its unit, the post holding it, whether it gets a chart.
+type HighRisk = (EntityId, EntityId, Option<EntityId>, bool);
+
 /// The high-risk tasks of each department (a share of its tasks with a time limit, chosen from
 /// the seed; a task with a risk flag must state its time limit, and changing a limit would
 /// change how the records were checked), with their unit and the post holding them, in task
 /// order; and which of them get a chart.
-fn high_risk_tasks(
-    layout: &Layout,
-    seed: u64,
-    share: f64,
-    charted: f64,
-) -> Vec<Vec<(EntityId, EntityId, Option<EntityId>, bool)>> {
+fn high_risk_tasks(layout: &Layout, seed: u64, share: f64, charted: f64) -> Vec<Vec<HighRisk>> {
     layout
         .departments
         .iter()
@@ -460,6 +463,82 @@ fn today_records<'a>(
     })
 }
 
+/// The performance queries of `measure`, one by one: (what, seconds, rows).
+async fn performance_detail(
+    pool: &PgPool,
+    ids: &[String],
+    period: Period,
+    known_at: DateTime<Utc>,
+) -> anyhow::Result<Vec<(String, f64, usize)>> {
+    let mut conn = pool.acquire().await?;
+    let filter = Filter {
+        departments: Some(ids.to_vec()),
+        from: Some(period.from),
+        to: Some(period.to),
+        ..Filter::default()
+    };
+    let query = |filter: Filter, by: Dimension, known_at: Option<DateTime<Utc>>| Query {
+        filter,
+        group_by: vec![by],
+        grain: None,
+        known_at,
+    };
+    let mut out = Vec::new();
+    for (label, known) in [
+        ("knownAt = now (as `measure` reads)", Some(known_at)),
+        ("without knownAt (the rollups alone, no log)", None),
+    ] {
+        let t0 = Instant::now();
+        let r = performance(
+            &mut conn,
+            &query(filter.clone(), Dimension::Department, known),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        out.push((
+            format!(
+                "figures by department, all {} departments, one query; {label}",
+                ids.len()
+            ),
+            t0.elapsed().as_secs_f64(),
+            r.rows.len(),
+        ));
+        let t0 = Instant::now();
+        let mut rows = 0;
+        for id in ids {
+            let one = Filter {
+                departments: Some(vec![id.clone()]),
+                ..filter.clone()
+            };
+            rows += performance(&mut conn, &query(one, Dimension::Task, known))
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .rows
+                .len();
+        }
+        out.push((
+            format!(
+                "figures by task, one query per department ({}); {label}",
+                ids.len()
+            ),
+            t0.elapsed().as_secs_f64(),
+            rows,
+        ));
+        let t0 = Instant::now();
+        let r = performance(&mut conn, &query(filter.clone(), Dimension::Task, known))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        out.push((
+            format!(
+                "figures by task, all departments in one query (not what `measure` does); {label}"
+            ),
+            t0.elapsed().as_secs_f64(),
+            r.rows.len(),
+        ));
+    }
+    Ok(out)
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -759,6 +838,14 @@ async fn main() -> anyhow::Result<()> {
         last_observations = measurement.observations;
     }
 
+    let detail = if args.detail {
+        eprintln!("the performance queries one by one...");
+        let ids: Vec<String> = departments.iter().map(ToString::to_string).collect();
+        performance_detail(&pool, &ids, period, Utc::now().trunc_subsecs(6)).await?
+    } else {
+        Vec::new()
+    };
+
     // 4. Baselines over the raw log.
     let baseline_a = "SELECT split_part(aggregate_id, '/', 1) AS department, count(*) AS records \
          FROM events WHERE aggregate_type = 'performance_record' GROUP BY 1";
@@ -963,6 +1050,18 @@ async fn main() -> anyhow::Result<()> {
             100.0 * median(&commands) / tmed.max(1e-9),
             median(&untimed)
         );
+        println!();
+    }
+    if !detail.is_empty() {
+        println!(
+            "The performance queries `measure` makes, timed one by one after the scorings (one connection; `measure` makes the first two with knownAt):"
+        );
+        println!();
+        println!("| query | s | rows |");
+        println!("|---|---|---|");
+        for (what, s, rows) in &detail {
+            println!("| {what} | {s:.3} | {} |", thousands(*rows as u64));
+        }
         println!();
     }
     let (amin, amax) = min_max(&times_a);
