@@ -47,14 +47,36 @@ pub(super) async fn measure(
         to: Some(period.to),
         ..Filter::default()
     };
-    let mut conn = pool.acquire().await?;
+    // One read-only snapshot for the check below and every read. If the rollups in it have
+    // applied every record event, and no record event was recorded after `known_at`, the
+    // rollups as they stand are the figures as known at `known_at`: read them directly. Else
+    // (a record recorded since, or not projected yet) read as of `known_at`, which sums the
+    // rows of earlier recording days and reads `known_at`'s own day from the log: exact either
+    // way, but that day's log can be large (a bulk import today).
+    let mut conn = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *conn)
+        .await?;
+    let settled: bool = sqlx::query_scalar(
+        "SELECT NOT EXISTS (SELECT 1 FROM events WHERE recorded_at > $1 AND aggregate_type = $2) \
+            AND NOT EXISTS (SELECT 1 FROM events e JOIN projector_checkpoints c ON c.projection = $3 \
+                            WHERE (e.transaction_id, e.position) > (c.last_transaction_id, c.last_position) \
+                              AND e.aggregate_type = $2) \
+            AND EXISTS (SELECT 1 FROM projector_checkpoints WHERE projection = $3)",
+    )
+    .bind(known_at)
+    .bind(<dutyledger_domain::performance::PerformanceRecord as cqrs_es::Aggregate>::TYPE)
+    .bind(crate::performance::NAME)
+    .fetch_one(&mut *conn)
+    .await?;
+    let as_known = (!settled).then_some(known_at);
     let by_department = query::performance(
         &mut conn,
         &query::Query {
             filter: filter.clone(),
             group_by: vec![Dimension::Department],
             grain: None,
-            known_at: Some(known_at),
+            known_at: as_known,
         },
     )
     .await;
@@ -110,7 +132,7 @@ pub(super) async fn measure(
                     },
                     group_by: vec![Dimension::Task],
                     grain: None,
-                    known_at: Some(known_at),
+                    known_at: as_known,
                 },
             )
             .await;
@@ -133,6 +155,7 @@ pub(super) async fn measure(
             }
         }
     }
+    conn.commit().await?;
     timings.push(("performance rollups", t.elapsed()));
     Ok(Activity {
         active_tasks,
