@@ -94,6 +94,10 @@ struct Args {
     /// Timed scorings of the round.
     #[arg(long, default_value_t = 3)]
     runs: usize,
+    /// Timed scorings with knownAt = the instant before the `--today` records were stored (the
+    /// rollups are then not settled at knownAt: `measure` reads knownAt's day from the log).
+    #[arg(long, default_value_t = 1)]
+    past_runs: usize,
     /// Also time, after each scoring, `measure` called directly and the `Score` command alone.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     split: bool,
@@ -485,8 +489,14 @@ async fn performance_detail(
     };
     let mut out = Vec::new();
     for (label, known) in [
-        ("knownAt = now (as `measure` reads)", Some(known_at)),
-        ("without knownAt (the rollups alone, no log)", None),
+        (
+            "knownAt = now: earlier recording days' rows plus knownAt's day from the log (how `measure` reads when the rollups are not settled at knownAt)",
+            Some(known_at),
+        ),
+        (
+            "without knownAt: the rollups as they stand (how `measure` reads when they are settled at knownAt)",
+            None,
+        ),
     ] {
         let t0 = Instant::now();
         let r = performance(
@@ -676,6 +686,7 @@ async fn main() -> anyhow::Result<()> {
     let projector = state.spawn_projector();
     let stamp = Utc::now().format("%Y%m%d%H%M%S").to_string();
     let mut today_stored = 0u64;
+    let before_today: DateTime<Utc> = Utc::now().trunc_subsecs(6);
     if args.today > 0 {
         let g = Generator::new(
             args.seed ^ Utc::now().timestamp() as u64,
@@ -837,6 +848,25 @@ async fn main() -> anyhow::Result<()> {
         });
         last_observations = measurement.observations;
     }
+    let mut past: Vec<Run> = Vec::new();
+    for r in 0..if args.today > 0 { args.past_runs } else { 0 } {
+        eprintln!("scoring as known at {before_today}, run {}...", r + 1);
+        let t0 = Instant::now();
+        let (outcome, measurement) = state
+            .commands
+            .score_round(&ctx, &round_id, Some(before_today), When::default())
+            .await
+            .map_err(app)?;
+        let total = t0.elapsed();
+        eprintln!("  score_round {:.2} s", secs(total));
+        past.push(Run {
+            total,
+            timings: measurement.timings,
+            measure: None,
+            command: None,
+            events: outcome.events,
+        });
+    }
 
     let detail = if args.detail {
         eprintln!("the performance queries one by one...");
@@ -931,11 +961,12 @@ async fn main() -> anyhow::Result<()> {
     );
     println!();
     println!(
-        "Command: `target/bench-release/scores --records {} --departments {} --seed {} --runs {} --today {}{}`",
+        "Command: `target/bench-release/scores --records {} --departments {} --seed {} --runs {} --past-runs {} --today {}{}`",
         args.records,
         args.departments,
         args.seed,
         args.runs,
+        args.past_runs,
         args.today,
         if args.reuse { " --reuse" } else { "" }
     );
@@ -1052,9 +1083,35 @@ async fn main() -> anyhow::Result<()> {
         );
         println!();
     }
+    if !past.is_empty() {
+        println!(
+            "Scoring as known at an earlier instant, {before_today} (before the `--today` records: the rollups are not settled at knownAt, so `measure` sums the rows of earlier recording days and reads knownAt's day, {}, from the log):",
+            local_date(before_today)
+        );
+        println!();
+        println!("| run | `score_round` end to end s | performance rollups s | other sources s | outside the breakdown s |");
+        println!("|---|---|---|---|---|");
+        for (i, r) in past.iter().enumerate() {
+            let sum: f64 = r.timings.iter().map(|t| secs(t.1)).sum();
+            let perf: f64 = r
+                .timings
+                .iter()
+                .filter(|t| t.0 == "performance rollups")
+                .map(|t| secs(t.1))
+                .sum();
+            println!(
+                "| {} | {:.3} | {perf:.3} | {:.3} | {:.3} |",
+                i + 1,
+                secs(r.total),
+                sum - perf,
+                secs(r.total) - sum
+            );
+        }
+        println!();
+    }
     if !detail.is_empty() {
         println!(
-            "The performance queries `measure` makes, timed one by one after the scorings (one connection; `measure` makes the first two with knownAt):"
+            "The performance queries `measure` makes (the first two of each group), timed one by one after the scorings, one connection, both ways `measure` can read them:"
         );
         println!();
         println!("| query | s | rows |");
