@@ -54,6 +54,7 @@ use dutyledger_projections::event_log;
 use dutyledger_projections::performance::query::{performance, Dimension, Filter, Query};
 use dutyledger_projections::projector::{min_checkpoint, Projector};
 use dutyledger_projections::supervision::{self, Period};
+use dutyledger_projections::Cursor;
 use sqlx::{PgPool, Row};
 
 #[derive(Debug, Parser)]
@@ -409,6 +410,8 @@ struct Run {
     /// The `Score` command alone.
     command: Option<Duration>,
     events: usize,
+    /// Whether the rollups were settled at its knownAt.
+    settled: bool,
 }
 
 fn secs(d: Duration) -> f64 {
@@ -465,6 +468,60 @@ fn today_records<'a>(
             .collect();
         (index, raws)
     })
+}
+
+/// Whether the rollups are settled at `known_at`: every record event projected, none recorded
+/// after `known_at` (the condition under which `measure` reads them as they stand). Read with
+/// index lookups only (the last record event by the log's order, one `recorded_at` probe).
+async fn settled(pool: &PgPool, known_at: DateTime<Utc>) -> anyhow::Result<bool> {
+    let later: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM events WHERE recorded_at > $1 \
+         AND aggregate_type = 'performance_record')",
+    )
+    .bind(known_at)
+    .fetch_one(pool)
+    .await?;
+    let cursor = |row: Option<sqlx::postgres::PgRow>| -> anyhow::Result<Option<Cursor>> {
+        row.map(|r| {
+            let txid: String = r.try_get("txid")?;
+            Ok(Cursor::new(txid.parse()?, r.try_get("position")?))
+        })
+        .transpose()
+    };
+    let last = cursor(
+        sqlx::query(
+            "SELECT transaction_id::text AS txid, position FROM events \
+             WHERE aggregate_type = 'performance_record' \
+             ORDER BY transaction_id DESC, position DESC LIMIT 1",
+        )
+        .fetch_optional(pool)
+        .await?,
+    )?;
+    let checkpoint = cursor(
+        sqlx::query(
+            "SELECT last_transaction_id::text AS txid, last_position AS position \
+             FROM projector_checkpoints WHERE projection = 'performance'",
+        )
+        .fetch_optional(pool)
+        .await?,
+    )?;
+    Ok(!later && checkpoint.is_some() && last <= checkpoint)
+}
+
+fn settled_line(runs: &[Run], past: &[Run]) -> String {
+    let say = |v: &[Run]| {
+        let yes = v.iter().filter(|r| r.settled).count();
+        match yes {
+            0 => "no".to_owned(),
+            n if n == v.len() => "yes".to_owned(),
+            n => format!("{n} of {}", v.len()),
+        }
+    };
+    let mut out = format!("{} for the scorings with knownAt = now", say(runs));
+    if !past.is_empty() {
+        out.push_str(&format!(", {} for those at the earlier instant", say(past)));
+    }
+    out
 }
 
 /// The performance queries of `measure`, one by one: (what, seconds, rows).
@@ -840,6 +897,7 @@ async fn main() -> anyhow::Result<()> {
             );
         }
         runs.push(Run {
+            settled: settled(&pool, known_at).await?,
             total,
             timings: measurement.timings.clone(),
             measure: measure_d,
@@ -860,6 +918,7 @@ async fn main() -> anyhow::Result<()> {
         let total = t0.elapsed();
         eprintln!("  score_round {:.2} s", secs(total));
         past.push(Run {
+            settled: settled(&pool, before_today).await?,
             total,
             timings: measurement.timings,
             measure: None,
@@ -978,13 +1037,14 @@ async fn main() -> anyhow::Result<()> {
     );
     println!();
     println!(
-        "Round `{round_id}`: scheme `{SCHEME_ID}` ({leaves} leaves, {} sources: {}), routine, period 2025-01-01..2025-12-31, all {} departments, online analysis; knownAt = now. {} records recorded right before (`--today`); on knownAt's day ({day}, Beijing) {} of the {} record events in the log were recorded, and are read from the log rather than the rollups.",
+        "Round `{round_id}`: scheme `{SCHEME_ID}` ({leaves} leaves, {} sources: {}), routine, period 2025-01-01..2025-12-31, all {} departments, online analysis; knownAt = now. {} records recorded right before (`--today`); on knownAt's day ({day}, Beijing) {} of the {} record events in the log were recorded: a read exact as of knownAt takes them from the log, not from the rollups (`measure` reads the rollups as they stand when they are settled at knownAt: every record event projected, none recorded after knownAt). Settled at knownAt: {}.",
         scheme_sources.len(),
         scheme_sources.iter().cloned().collect::<Vec<_>>().join(", "),
         departments.len(),
         thousands(today_stored),
         thousands(same_day as u64),
-        thousands(all_records as u64)
+        thousands(all_records as u64),
+        settled_line(&runs, &past)
     );
     println!();
     println!("| run | `score_round` end to end s | sum of the breakdown s | outside the breakdown s | the `Score` command alone s | `measure` called directly s | of which outside its breakdown s |");
