@@ -7,6 +7,9 @@
 //!   disputes).
 //! - [`calendar`]: the working-day calendar (工作日历: holidays and make-up working days loaded
 //!   per year) and working-day arithmetic in Beijing dates.
+//! - [`case`]: workflow cases (办件): one stream per case running through a pinned chart
+//!   version, step by step, with clock stops, extensions, returns for correction and closing;
+//!   each event settles its durations and deadlines on the working-day calendar.
 //! - [`complaint`]: 12345 hotline tickets (received, resolved; idempotent by ticket number).
 //! - [`concerns`]: which departments an event concerns (DESIGN.md rule 8), said by each
 //!   aggregate's state and recorded with every event.
@@ -36,6 +39,7 @@
 
 pub mod boundary;
 pub mod calendar;
+pub mod case;
 pub mod complaint;
 pub mod concerns;
 pub mod department;

@@ -215,6 +215,57 @@ impl Calendar {
         Deadline::on(day)
     }
 
+    /// The seconds of `[from, to)` that fall on working days (Beijing dates) and outside every
+    /// clock stop: the time a piece of work took, "in working time". Divided by 86,400 it is a
+    /// duration in working days that counts part days: from Friday 10:00 to Monday 10:00 over
+    /// an ordinary weekend is one working day (14 hours of Friday, 10 of Monday).
+    pub fn working_seconds_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        stops: &[ClockStop],
+    ) -> Result<i64, CalendarError> {
+        if to < from {
+            return Err(CalendarError::FromAfterTo { from, to });
+        }
+        let mut stopped: Vec<(DateTime<Utc>, DateTime<Utc>)> =
+            stops.iter().map(|s| (s.from, s.to)).collect();
+        stopped.sort();
+        let mut total = 0;
+        let mut day = local_date(from);
+        let last = local_date(to);
+        while day <= last {
+            let next = next_day(day)?;
+            if self.is_working_day(day)? {
+                let a = from.max(start_of_day(day));
+                let b = to.min(start_of_day(next));
+                if a < b {
+                    // The part of [a, b) no stop covers: walk the sorted stops.
+                    let mut at = a;
+                    let mut counted = 0;
+                    for &(s, e) in &stopped {
+                        if e <= at || s >= b {
+                            continue;
+                        }
+                        if s > at {
+                            counted += (s - at).num_seconds();
+                        }
+                        at = at.max(e);
+                        if at >= b {
+                            break;
+                        }
+                    }
+                    if at < b {
+                        counted += (b - at).num_seconds();
+                    }
+                    total += counted;
+                }
+            }
+            day = next;
+        }
+        Ok(total)
+    }
+
     /// The end of a time limit (working or calendar days) that starts at `start`.
     pub fn deadline(
         &self,
