@@ -9,6 +9,8 @@
 //! - [`rebuild`]: rebuilding a read model into shadow tables and swapping it in.
 //! - [`boundary_list`]: the boundary list read model (matters, rulings, disputes) and its
 //!   queries.
+//! - [`cases`]: workflow cases (办件): batch ingest with case heads, the cases read model
+//!   (versions in transaction time, step runs, returns) and its analytics.
 //! - [`calendar`]: the working-day calendar as of a point in both times, folded from its
 //!   stream (no read model of its own: ADR 0013).
 //! - [`duty_list`]: the duty-task list read model (departments, units, duties, tasks, posts,
@@ -22,6 +24,7 @@
 
 pub mod boundary_list;
 pub mod calendar;
+pub mod cases;
 pub mod db;
 pub mod duty_list;
 pub mod error;
