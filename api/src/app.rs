@@ -20,6 +20,7 @@ use dutyledger_projections::duty_list::DutyList;
 use dutyledger_projections::event_log::{EventNotifier, EventStore};
 use dutyledger_projections::performance::{self, Rollups};
 use dutyledger_projections::projector::{Projection, ProjectionWatch, Projector};
+use dutyledger_projections::cases::{self, Cases};
 use dutyledger_projections::workflow::WorkflowCharts;
 use sqlx::PgPool;
 
@@ -43,11 +44,12 @@ pub fn projections() -> Vec<Arc<dyn Projection>> {
         Arc::new(BoundaryList),
         Arc::new(Rollups),
         Arc::new(WorkflowCharts),
+        Arc::new(Cases::live()),
     ]
 }
 
 /// The aggregate types this build writes (for diagnostics).
-pub const AGGREGATE_TYPES: [&str; 11] = [
+pub const AGGREGATE_TYPES: [&str; 12] = [
     Department::TYPE,
     BoundaryMatter::TYPE,
     PerformanceRecord::TYPE,
@@ -59,19 +61,30 @@ pub const AGGREGATE_TYPES: [&str; 11] = [
     RectificationOrder::TYPE,
     Complaint::TYPE,
     KeySupervision::TYPE,
+    dutyledger_domain::case::TYPE,
 ];
 
 impl AppState {
     /// Builds the state: the event store, and a watch on the projector's progress. Does not
     /// start a projector (see [`AppState::spawn_projector`]).
     pub fn new(pool: PgPool, wait: Duration) -> Self {
-        let (records, structure): (Vec<&'static str>, Vec<&'static str>) = projections()
+        let names: Vec<&'static str> = projections().iter().map(|p| p.name()).collect();
+        let only = |n: &str| names.iter().copied().filter(|p| *p == n).collect::<Vec<_>>();
+        let structure: Vec<&'static str> = names
             .iter()
-            .map(|p| p.name())
-            .partition(|name| *name == performance::NAME);
+            .copied()
+            .filter(|p| *p != performance::NAME && *p != cases::NAME)
+            .collect();
         let watch = ProjectionWatch::spawn(pool.clone(), structure);
-        let records_watch = ProjectionWatch::spawn(pool.clone(), records);
-        let commands = Commands::new(EventStore::new(pool.clone()), watch, records_watch, wait);
+        let records_watch = ProjectionWatch::spawn(pool.clone(), only(performance::NAME));
+        let cases_watch = ProjectionWatch::spawn(pool.clone(), only(cases::NAME));
+        let commands = Commands::new(
+            EventStore::new(pool.clone()),
+            watch,
+            records_watch,
+            cases_watch,
+            wait,
+        );
         let notifier = EventNotifier::spawn(pool.clone());
         Self {
             pool,

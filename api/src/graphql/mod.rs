@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod boundary;
 pub mod calendar;
+pub mod cases;
 pub mod complaints;
 pub mod error;
 pub mod event;
@@ -30,6 +31,7 @@ pub struct Query(
     boundary::BoundaryQuery,
     calendar::CalendarQuery,
     performance::PerformanceQuery,
+    cases::CasesQuery,
     workflow::WorkflowQuery,
     supervision::SupervisionQuery,
     rectification::RectificationQuery,
@@ -44,6 +46,7 @@ pub struct Mutation(
     boundary::BoundaryMutation,
     calendar::CalendarMutation,
     performance::PerformanceMutation,
+    cases::CasesMutation,
     workflow::WorkflowMutation,
     supervision::SupervisionMutation,
     rectification::RectificationMutation,

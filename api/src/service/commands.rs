@@ -14,6 +14,8 @@ use dutyledger_domain::performance::{RecordInput, RecordRejection};
 use dutyledger_domain::refusal::Refusal;
 use dutyledger_domain::timeline::{Decide, Temporal};
 use dutyledger_domain::values::{CreditCode, EntityId, Text};
+use dutyledger_domain::case::{CaseInput, CaseRejection};
+use dutyledger_projections::cases::{CaseBatchOutcome, CaseIngestor};
 use dutyledger_projections::event_log::{EventStore, Executed};
 use dutyledger_projections::performance::{self, BatchOutcome, Ingestor};
 use dutyledger_projections::projector::ProjectionWatch;
@@ -56,6 +58,8 @@ pub enum ReadModels {
     Lists,
     /// The performance rollups.
     Records,
+    /// The cases read model.
+    Cases,
 }
 
 /// An aggregate the application executes commands of: what its commands need from the policy,
@@ -110,24 +114,33 @@ pub struct Commands {
     lists: ProjectionWatch,
     /// Follows the performance rollups.
     records: ProjectionWatch,
+    /// Writes workflow case events.
+    case_ingestor: CaseIngestor,
+    /// Follows the cases read model.
+    cases: ProjectionWatch,
     wait: Duration,
 }
 
 impl Commands {
     /// A command service over `store`, waiting at most `wait` for the projector: `lists`
-    /// follows the projections structure and boundary commands change, `records` the rollups.
+    /// follows the projections structure and boundary commands change, `records` the rollups,
+    /// `cases` the cases read model.
     pub fn new(
         store: EventStore,
         lists: ProjectionWatch,
         records: ProjectionWatch,
+        cases: ProjectionWatch,
         wait: Duration,
     ) -> Self {
         let ingestor = Ingestor::new(store.pool().clone());
+        let case_ingestor = CaseIngestor::new(store.pool().clone());
         Self {
             store,
             ingestor,
             lists,
             records,
+            case_ingestor,
+            cases,
             wait,
         }
     }
@@ -185,6 +198,26 @@ impl Commands {
             .await
             .map_err(|e| AppError::from_store(e, &ctx.request_id))?;
         let projected = self.projected(outcome.cursor, ReadModels::Records).await;
+        Ok((outcome, projected))
+    }
+
+    /// Checks and stores a batch of workflow case events in one transaction (see
+    /// [`CaseIngestor::ingest`]); returns once the cases read model shows them (or the wait ran
+    /// out). The caller has asked the policy for each event's department.
+    #[tracing::instrument(skip_all, fields(events = batch.len(), request_id = %ctx.request_id))]
+    pub async fn cases(
+        &self,
+        ctx: &RequestContext,
+        batch: Vec<Result<CaseInput, CaseRejection>>,
+    ) -> Result<(CaseBatchOutcome, bool), AppError> {
+        authorize(&ctx.actor, Access::WriteAnyCases)?;
+        let metadata = CommandMetadata::new(ctx.actor.id(), ctx.request_id.clone());
+        let outcome = self
+            .case_ingestor
+            .ingest(batch, &metadata)
+            .await
+            .map_err(|e| AppError::from_store(e, &ctx.request_id))?;
+        let projected = self.projected(outcome.cursor, ReadModels::Cases).await;
         Ok((outcome, projected))
     }
 
@@ -253,6 +286,7 @@ impl Commands {
         let watch = match read_models {
             ReadModels::Lists => &self.lists,
             ReadModels::Records => &self.records,
+            ReadModels::Cases => &self.cases,
         };
         watch.wait_for(cursor, wait).await
     }
@@ -265,6 +299,7 @@ impl Commands {
         let watch = match read_models {
             ReadModels::Lists => &self.lists,
             ReadModels::Records => &self.records,
+            ReadModels::Cases => &self.cases,
         };
         let projected = watch.wait_for(cursor, self.wait).await;
         if !projected {

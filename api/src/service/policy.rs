@@ -26,6 +26,12 @@ pub enum Access<'a> {
     WriteRecords(&'a CreditCode),
     /// Read performance figures (within [`department_scope`]).
     ReadPerformance,
+    /// Record a department's workflow case events (办件).
+    WriteCases(&'a CreditCode),
+    /// Record some department's case events (asked before a batch is parsed).
+    WriteAnyCases,
+    /// Read case analytics and exports (within [`department_scope`]).
+    ReadCases,
     /// Read boundary matters (within [`department_scope`]).
     ReadBoundaries,
     /// Change some department's structure (asked before the input is parsed, so that a role
@@ -96,6 +102,9 @@ pub fn authorize(actor: &Actor, access: Access<'_>) -> Result<(), AppError> {
         (Role::Clerk, Access::DisputeBoundary(d)) => bound_to(d),
         (Role::Clerk, Access::WriteRecords(d)) => bound_to(d),
         (Role::Clerk | Role::Reviewer, Access::ReadPerformance) => true,
+        (Role::Clerk, Access::WriteCases(d)) => bound_to(d),
+        (Role::Clerk, Access::WriteAnyCases) => true,
+        (Role::Clerk | Role::Reviewer, Access::ReadCases) => true,
         (Role::Clerk | Role::Reviewer, Access::ReadBoundaries) => true,
         (Role::Clerk, Access::WriteAnyRecords) => true,
         (Role::Clerk | Role::Reviewer, Access::ReadSupervision) => true,
@@ -131,6 +140,11 @@ pub fn authorize(actor: &Actor, access: Access<'_>) -> Result<(), AppError> {
             &format!("write performance records of department {d}"),
         ),
         Access::ReadPerformance => forbidden(actor, "read performance figures"),
+        Access::WriteCases(d) => {
+            forbidden(actor, &format!("record workflow cases of department {d}"))
+        }
+        Access::WriteAnyCases => forbidden(actor, "record workflow cases"),
+        Access::ReadCases => forbidden(actor, "read workflow cases"),
         Access::ReadBoundaries => forbidden(actor, "read boundary matters"),
         Access::WriteAnyStructure => forbidden(actor, "change department structure"),
         Access::WriteAnyRecords => forbidden(actor, "write performance records"),

@@ -20,9 +20,9 @@ pub trait ChartVersions {
 /// What the rules read besides the case itself.
 pub struct CaseContext<'a> {
     /// The structure in force at each event's time (departments, tasks, posts).
-    pub structure: &'a dyn StructureAt,
+    pub structure: &'a (dyn StructureAt + Sync),
     /// The published chart versions.
-    pub charts: &'a dyn ChartVersions,
+    pub charts: &'a (dyn ChartVersions + Sync),
     /// The working-day calendar (as known now).
     pub calendar: &'a Calendar,
     /// The server's time: nothing may happen after it.
