@@ -80,7 +80,8 @@ pub enum CaseEvent {
         sector: Name,
         /// When it was received.
         received_at: DateTime<Utc>,
-        /// Its time limit (承诺时限: the task's), if the task has one.
+        /// Its time limit (承诺时限): the task's, or else the sum of the chart version's step
+        /// limits when every step has one of the same kind; `None`: no limit.
         time_limit: Option<TimeLimit>,
         /// The statutory limit (法定时限) extensions may reach.
         statutory_limit: Option<TimeLimit>,

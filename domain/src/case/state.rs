@@ -445,17 +445,14 @@ impl CaseState {
             .structure
             .task(&input.department_id, task_id, at)
             .ok_or_else(|| CaseRejection::TaskNotFound(task_id.clone()))?;
-        if ctx
-            .charts
-            .chart(&input.department_id, task_id, *version)
-            .is_none()
-        {
+        let Some(chart) = ctx.charts.chart(&input.department_id, task_id, *version) else {
             return Err(CaseRejection::ChartVersionNotFound {
                 task: task_id.clone(),
                 version: *version,
             });
-        }
-        let statutory_limit = match (task.time_limit, statutory_limit_days) {
+        };
+        let time_limit = task.time_limit.or_else(|| chart_limit(chart));
+        let statutory_limit = match (time_limit, statutory_limit_days) {
             (Some(limit), Some(days)) => {
                 if *days < limit.days() {
                     return Err(CaseRejection::Invalid {
@@ -475,7 +472,7 @@ impl CaseState {
             }
             (limit, _) => limit,
         };
-        let deadline = match task.time_limit {
+        let deadline = match time_limit {
             None => None,
             Some(limit) => Some(
                 ctx.calendar
@@ -494,7 +491,7 @@ impl CaseState {
             level: department.level,
             sector: department.sector,
             received_at: at,
-            time_limit: task.time_limit,
+            time_limit,
             statutory_limit,
             deadline,
         })
@@ -588,6 +585,21 @@ impl CaseState {
         self.last_at = Some(self.last_at.map_or(at, |l| l.max(at)));
         self.sequence = sequence;
     }
+}
+
+/// A chart's own time limit: the sum of its steps' limits, when every step has one and all
+/// count the same kind of days (the case's limit when its task names none).
+pub fn chart_limit(chart: &Chart) -> Option<TimeLimit> {
+    let first = chart.steps.first()?.time_limit?;
+    let mut days: i64 = 0;
+    for step in &chart.steps {
+        let limit = step.time_limit?;
+        if limit.kind() != first.kind() {
+            return None;
+        }
+        days += i64::from(limit.days());
+    }
+    TimeLimit::new(days, first.kind()).ok()
 }
 
 /// Days past a deadline (`ends_at`, the first instant after its last day) at `at`, counted
