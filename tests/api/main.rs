@@ -11,6 +11,7 @@ mod attachments;
 mod auth;
 mod boundary_list;
 mod calendar;
+mod cases;
 mod command_ids;
 mod complaints;
 mod event_log;
