@@ -95,6 +95,9 @@ pub enum Command {
     /// Indicator schemes (监管指标体系) for supervision rounds.
     #[command(subcommand)]
     Scheme(SchemeSubcommand),
+    /// Export workflow cases for process mining: OCEL 2.0 (JSON, SQLite, XML) or XES.
+    #[command(subcommand)]
+    Export(crate::export::ExportCommand),
     /// Rebuild a read model from the start of the log into shadow tables and swap it in;
     /// queries keep answering meanwhile. With --verify, compare instead and change nothing.
     Rebuild {
@@ -313,6 +316,9 @@ fn database_url(cli: &Cli) -> anyhow::Result<&str> {
 /// Runs the command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
+        Command::Export(command) => crate::export::cli::run(database_url(&cli)?, command)
+            .await
+            .map(|_| ()),
         Command::Migrate => {
             db::create_database_if_missing(database_url(&cli)?).await?;
             let pool = db::connect(database_url(&cli)?, &PoolSettings::default()).await?;

@@ -83,6 +83,10 @@ pub fn router_with(
                 auth.clone(),
             ),
         )
+        .nest_service(
+            "/export",
+            crate::export::http::router(pool.clone(), auth.clone()),
+        )
         .with_state(HttpState { schema, pool, auth })
 }
 

@@ -18,6 +18,8 @@
 //! - [`ws`]: GraphQL over WebSocket (`graphql-transport-ws`) at `/graphql/ws`.
 //! - [`import`]: importing lists kept in spreadsheets (power lists from XLSX and CSV) and
 //!   performance records from CSV or NDJSON files.
+//! - [`export`]: process-mining exports of workflow cases (OCEL 2.0 JSON, SQLite, XML; XES),
+//!   streamed, for the CLI and the `/export/...` downloads.
 //! - [`seed`]: the Linyi demo data.
 
 pub mod app;
@@ -25,6 +27,7 @@ pub mod attachments;
 pub mod auth;
 pub mod cli;
 pub mod context;
+pub mod export;
 pub mod graphql;
 pub mod http;
 pub mod import;

@@ -32,6 +32,7 @@ pub struct Query(
     calendar::CalendarQuery,
     performance::PerformanceQuery,
     cases::CasesQuery,
+    cases::variants::CaseVariantsQuery,
     workflow::WorkflowQuery,
     supervision::SupervisionQuery,
     rectification::RectificationQuery,

@@ -9,6 +9,7 @@ mod charts;
 mod ingest;
 mod project;
 pub mod query;
+pub mod trail;
 
 pub use charts::{ChartCache, ChartKey, ChartSet};
 pub use ingest::{CaseBatchOutcome, CaseIngestor, CaseOutcome, CaseStatus, MAX_BATCH};

@@ -6,11 +6,13 @@
 //! - [`types`]: the output types.
 //! - [`mutation`]: recording case events, through the application layer.
 //! - [`query`]: the analytics, read from the cases read model.
+//! - [`variants`]: the case variants (sequences of step runs), read from the log.
 
 pub mod inputs;
 pub mod mutation;
 pub mod query;
 pub mod types;
+pub mod variants;
 
 pub use mutation::CasesMutation;
 pub use query::CasesQuery;
