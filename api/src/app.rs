@@ -16,11 +16,11 @@ use dutyledger_domain::round::SupervisionRound;
 use dutyledger_domain::scheme::IndicatorScheme;
 use dutyledger_domain::workflow::WorkflowChart;
 use dutyledger_projections::boundary_list::BoundaryList;
+use dutyledger_projections::cases::{self, Cases};
 use dutyledger_projections::duty_list::DutyList;
 use dutyledger_projections::event_log::{EventNotifier, EventStore};
 use dutyledger_projections::performance::{self, Rollups};
 use dutyledger_projections::projector::{Projection, ProjectionWatch, Projector};
-use dutyledger_projections::cases::{self, Cases};
 use dutyledger_projections::workflow::WorkflowCharts;
 use sqlx::PgPool;
 
@@ -69,15 +69,28 @@ impl AppState {
     /// start a projector (see [`AppState::spawn_projector`]).
     pub fn new(pool: PgPool, wait: Duration) -> Self {
         let names: Vec<&'static str> = projections().iter().map(|p| p.name()).collect();
-        let only = |n: &str| names.iter().copied().filter(|p| *p == n).collect::<Vec<_>>();
+        let only = |n: &str| {
+            names
+                .iter()
+                .copied()
+                .filter(|p| *p == n)
+                .collect::<Vec<_>>()
+        };
         let structure: Vec<&'static str> = names
             .iter()
             .copied()
             .filter(|p| *p != performance::NAME && *p != cases::NAME)
             .collect();
-        let watch = ProjectionWatch::spawn(pool.clone(), structure);
-        let records_watch = ProjectionWatch::spawn(pool.clone(), only(performance::NAME));
-        let cases_watch = ProjectionWatch::spawn(pool.clone(), only(cases::NAME));
+        let mut watches = ProjectionWatch::spawn_groups(
+            pool.clone(),
+            vec![structure, only(performance::NAME), only(cases::NAME)],
+        )
+        .into_iter();
+        let (Some(watch), Some(records_watch), Some(cases_watch)) =
+            (watches.next(), watches.next(), watches.next())
+        else {
+            unreachable!("one watch per group")
+        };
         let commands = Commands::new(
             EventStore::new(pool.clone()),
             watch,

@@ -454,9 +454,24 @@ pub struct ProjectionWatch {
 impl ProjectionWatch {
     /// Starts following the checkpoints of `names` (LISTEN, with polling as a fallback).
     pub fn spawn(pool: PgPool, names: Vec<&'static str>) -> Self {
-        let (tx, rx) = watch::channel(Cursor::START);
-        tokio::spawn(follow(pool, names, tx));
-        Self { rx }
+        Self::spawn_groups(pool, vec![names])
+            .pop()
+            .expect("one watch per group")
+    }
+
+    /// Starts following several groups of projections with one listening connection (each
+    /// watch holds a connection of the pool for as long as the process runs, so a watch per
+    /// group would take a connection each): one watch per group, in order.
+    pub fn spawn_groups(pool: PgPool, groups: Vec<Vec<&'static str>>) -> Vec<Self> {
+        let (txs, watches): (Vec<_>, Vec<_>) = groups
+            .iter()
+            .map(|_| {
+                let (tx, rx) = watch::channel(Cursor::START);
+                (tx, Self { rx })
+            })
+            .unzip();
+        tokio::spawn(follow(pool, groups, txs));
+        watches
     }
 
     /// The lowest checkpoint seen so far.
@@ -473,7 +488,7 @@ impl ProjectionWatch {
     }
 }
 
-async fn follow(pool: PgPool, names: Vec<&'static str>, tx: watch::Sender<Cursor>) {
+async fn follow(pool: PgPool, groups: Vec<Vec<&'static str>>, txs: Vec<watch::Sender<Cursor>>) {
     let mut backoff = Duration::from_millis(100);
     loop {
         let result: Result<(), StoreError> = async {
@@ -481,14 +496,16 @@ async fn follow(pool: PgPool, names: Vec<&'static str>, tx: watch::Sender<Cursor
             listener.listen(PROJECTED_CHANNEL).await?;
             loop {
                 let mut conn = pool.acquire().await?;
-                let current = min_checkpoint(&mut conn, &names).await?;
+                for (names, tx) in groups.iter().zip(&txs) {
+                    let current = min_checkpoint(&mut conn, names).await?;
+                    tx.send_if_modified(|c| {
+                        let changed = *c != current;
+                        *c = current;
+                        changed
+                    });
+                }
                 drop(conn);
-                tx.send_if_modified(|c| {
-                    let changed = *c != current;
-                    *c = current;
-                    changed
-                });
-                if tx.is_closed() {
+                if txs.iter().all(|tx| tx.is_closed()) {
                     return Ok(());
                 }
                 match tokio::time::timeout(Duration::from_millis(250), listener.recv()).await {

@@ -8,13 +8,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
+use dutyledger_domain::case::{CaseInput, CaseRejection};
 use dutyledger_domain::concerns::Concerns;
 use dutyledger_domain::metadata::CommandMetadata;
 use dutyledger_domain::performance::{RecordInput, RecordRejection};
 use dutyledger_domain::refusal::Refusal;
 use dutyledger_domain::timeline::{Decide, Temporal};
 use dutyledger_domain::values::{CreditCode, EntityId, Text};
-use dutyledger_domain::case::{CaseInput, CaseRejection};
 use dutyledger_projections::cases::{CaseBatchOutcome, CaseIngestor};
 use dutyledger_projections::event_log::{EventStore, Executed};
 use dutyledger_projections::performance::{self, BatchOutcome, Ingestor};

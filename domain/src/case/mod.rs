@@ -23,7 +23,8 @@ mod tests;
 pub use event::{ApplicantKind, CaseEvent, Outcome};
 pub use input::{CaseAction, CaseInput, CaseRejection, RawCaseEvent};
 pub use state::{
-    chart_limit, days_over, find_step, CaseContext, CaseState, ChartVersions, Decision, Opened, Running, Seen,
+    chart_limit, days_over, find_step, CaseContext, CaseState, ChartVersions, Decision, Opened,
+    Running, Seen,
 };
 
 use crate::values::{CreditCode, EntityId};

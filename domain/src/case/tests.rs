@@ -712,11 +712,22 @@ fn raw_events_parse_every_kind_and_name_the_bad_field() {
 fn without_a_task_limit_the_chart_s_step_limits_make_the_case_s_limit() {
     let w = world();
     // Task t2 has no limit; the chart's 审查 has 5 days, 受理 1 and 决定 none: no limit.
-    let e = appended(CaseState::default().decide(&open_task(bj(2025, 3, 3, 9), "t2", None), &w.ctx()));
-    assert!(matches!(e, CaseEvent::CaseOpened { time_limit: None, deadline: None, .. }));
+    let e =
+        appended(CaseState::default().decide(&open_task(bj(2025, 3, 3, 9), "t2", None), &w.ctx()));
+    assert!(matches!(
+        e,
+        CaseEvent::CaseOpened {
+            time_limit: None,
+            deadline: None,
+            ..
+        }
+    ));
     let mut chart = charts().0;
     chart.steps[2].time_limit = Some(TimeLimit::new(4, DayKind::Working).expect("limit"));
-    assert_eq!(chart_limit(&chart), Some(TimeLimit::new(10, DayKind::Working).expect("limit")));
+    assert_eq!(
+        chart_limit(&chart),
+        Some(TimeLimit::new(10, DayKind::Working).expect("limit"))
+    );
     chart.steps[2].time_limit = Some(TimeLimit::new(4, DayKind::Calendar).expect("limit"));
     assert_eq!(chart_limit(&chart), None);
 }

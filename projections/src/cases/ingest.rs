@@ -273,7 +273,10 @@ impl CaseIngestor {
                 .await?;
             let mut positions: Vec<i64> = Vec::with_capacity(inserted.len());
             for r in &inserted {
-                let key = (r.try_get::<String, _>("aggregate_id")?, r.try_get("sequence")?);
+                let key = (
+                    r.try_get::<String, _>("aggregate_id")?,
+                    r.try_get("sequence")?,
+                );
                 let found = cursor_and_time(r)?;
                 positions.push(found.0.position());
                 stored.insert(key, found);
@@ -319,12 +322,10 @@ impl CaseIngestor {
             .await?;
         }
         if !empty.is_empty() {
-            sqlx::query(
-                "DELETE FROM case_heads WHERE stream = ANY($1::text[]) AND sequence = 0",
-            )
-            .bind(&empty)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query("DELETE FROM case_heads WHERE stream = ANY($1::text[]) AND sequence = 0")
+                .bind(&empty)
+                .execute(&mut *tx)
+                .await?;
         }
 
         // Duplicates of events stored before this batch: their originals' cursors.
@@ -334,8 +335,7 @@ impl CaseIngestor {
             .filter_map(|o| Some((o.stream.clone()?, o.sequence?)))
             .filter(|k| !stored.contains_key(k))
             .collect();
-        let mut originals: HashMap<(String, i64), (Cursor, DateTime<Utc>, String)> =
-            HashMap::new();
+        let mut originals: HashMap<(String, i64), (Cursor, DateTime<Utc>, String)> = HashMap::new();
         if !earlier.is_empty() {
             let ids: Vec<&str> = earlier.iter().map(|k| k.0.as_str()).collect();
             let seqs: Vec<i64> = earlier.iter().map(|k| k.1).collect();

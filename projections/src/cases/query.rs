@@ -66,9 +66,7 @@ impl CaseFilter {
     fn range(&self) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
         (
             self.from.map(start_of_day),
-            self.to
-                .and_then(|d| d.succ_opt())
-                .map(start_of_day),
+            self.to.and_then(|d| d.succ_opt()).map(start_of_day),
         )
     }
 }
@@ -334,7 +332,7 @@ pub async fn case_analytics(
              FROM UNNEST($7::timestamptz[]) WITH ORDINALITY AS c(at, n) \
              JOIN case_versions v ON v.received_at < c.at \
                   AND (v.closed_at IS NULL OR v.closed_at >= c.at) \
-                  AND v.deadline IS NOT NULL AND v.deadline <= c.at \
+                  AND v.deadline IS NOT NULL AND v.deadline < c.at \
              WHERE {cond} \
              GROUP BY 1, 2, 3, 4",
             cond = c.sql,
@@ -545,7 +543,7 @@ pub async fn overdue_cases(
                 v.received_at, v.deadline, v.closed_at, v.outcome, v.days_over, v.limit_kind \
          FROM case_versions v \
          WHERE {cond} AND v.deadline IS NOT NULL \
-           AND ((v.closed_at IS NULL AND v.deadline <= $7) OR v.on_time = false) \
+           AND ((v.closed_at IS NULL AND v.deadline < $7) OR v.on_time = false) \
            AND ($8::timestamptz IS NULL OR v.received_at >= $8) \
            AND ($9::timestamptz IS NULL OR v.received_at < $9) \
            AND ($10::timestamptz IS NULL OR (v.deadline, v.stream) > ($10, $11)) \

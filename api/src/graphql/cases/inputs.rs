@@ -217,7 +217,10 @@ pub(crate) fn scoped_filter(
     for d in input.department_ids.iter().flatten() {
         several.push(parse_field("filter.departmentIds", CreditCode::parse(d))?.to_string());
     }
-    let asked = match (input.department_id.is_some(), input.department_ids.is_some()) {
+    let asked = match (
+        input.department_id.is_some(),
+        input.department_ids.is_some(),
+    ) {
         (false, false) => None,
         (true, false) => Some(named),
         (false, true) => Some(several),

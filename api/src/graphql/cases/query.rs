@@ -112,8 +112,9 @@ impl CasesQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Which cases count.")] filter: Option<CaseFilter>,
-        #[graphql(desc = "How the figures are grouped (default: ALL).", default)]
-        group_by: CaseGroupBy,
+        #[graphql(desc = "How the figures are grouped (default: ALL).")] group_by: Option<
+            CaseGroupBy,
+        >,
         #[graphql(desc = "Split by calendar period (none: the whole range at once).")]
         period: Option<PeriodGrain>,
         #[graphql(desc = "As known at `knownAt` (`validAt` does not apply).")] as_of: Option<
@@ -133,7 +134,7 @@ impl CasesQuery {
         let rows = query::case_analytics(
             &mut conn,
             &filter,
-            group_by.into(),
+            group_by.unwrap_or_default().into(),
             grain,
             known,
             Utc::now(),
