@@ -78,7 +78,7 @@ fn encode_cursor(deadline: DateTime<Utc>, stream: &str) -> String {
 
 fn decode_cursor(cursor: &str) -> Result<(DateTime<Utc>, String), AppError> {
     let bad = || AppError::bad_input("after", "not a cursor this server issued");
-    if cursor.len() % 2 != 0 || cursor.len() > 1_000 {
+    if !cursor.len().is_multiple_of(2) || cursor.len() > 1_000 {
         return Err(bad());
     }
     let bytes: Vec<u8> = (0..cursor.len())
