@@ -2,4 +2,5 @@
 //! (every refusal with its code, duplicates on a resend), and the analytics as known at a
 //! point in time.
 
+mod export;
 mod record;
