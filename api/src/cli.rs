@@ -133,6 +133,12 @@ pub enum ImportCommand {
     /// once (records stored before count as duplicates), and a re-run starts after the last
     /// batch the interrupted run committed. Exits with 2 if some records were rejected.
     Records(RecordsArgs),
+    /// Import workflow case events (办件) from a CSV or NDJSON file of any size (one event a
+    /// line, the fields of recordCaseEventsBatch; a case's events in time order), in batches,
+    /// with progress on stderr. Safe to re-run: each event is stored once (events stored
+    /// before count as duplicates), and a re-run starts after the last batch an interrupted
+    /// run committed. Exits with 2 if some events were rejected.
+    Cases(RecordsArgs),
     /// Import workflow charts (工作流程图) from an XLSX (first sheet, or --sheet) or CSV file:
     /// one row per step or sub-step, one chart per task, with a per-row report. Safe to re-run:
     /// a chart identical to the version in force publishes nothing.
@@ -162,7 +168,7 @@ pub enum ImportCommand {
     },
 }
 
-/// Settings of `import records`.
+/// Settings of `import records` and `import cases`.
 #[derive(Debug, clap::Args)]
 pub struct RecordsArgs {
     /// The file: .csv (with a header row), or .ndjson / .jsonl (one JSON object per line).
@@ -170,7 +176,7 @@ pub struct RecordsArgs {
     /// The format (default: from the file name).
     #[arg(long, value_enum)]
     pub format: Option<records::Format>,
-    /// Records per batch (one transaction each).
+    /// Records (or case events) per batch (one transaction each).
     #[arg(long, default_value_t = records::DEFAULT_BATCH as u32,
           value_parser = clap::value_parser!(u32).range(1..=MAX_BATCH as i64))]
     pub batch_size: u32,
@@ -184,7 +190,7 @@ pub struct RecordsArgs {
     /// Where to keep the progress file (default: FILE.progress beside the input).
     #[arg(long)]
     pub progress_file: Option<PathBuf>,
-    /// Longest wait, in seconds, for the rollups to include the records (0: do not wait).
+    /// Longest wait, in seconds, for the read models to include the import (0: do not wait).
     #[arg(long, default_value_t = 60)]
     pub rollup_wait_secs: u64,
     /// Print the report as JSON (on stdout) instead of a summary line.
@@ -293,7 +299,12 @@ pub struct ServeArgs {
 pub fn exit_code(result: anyhow::Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.downcast_ref::<records::SomeRejected>().is_some() => ExitCode::from(2),
+        Err(e)
+            if e.downcast_ref::<crate::import::batch::SomeRejected>()
+                .is_some() =>
+        {
+            ExitCode::from(2)
+        }
         Err(e)
             if e.downcast_ref::<crate::import::complaints::SomeRejected>()
                 .is_some() =>
@@ -344,6 +355,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("seeding failed: {} ({})", e.message(), e.code()))?;
             report.commands += round.commands;
             report.events += round.events;
+            let cases = crate::seed::seed_cases(&state)
+                .await
+                .map_err(|e| anyhow::anyhow!("seeding failed: {} ({})", e.message(), e.code()))?;
+            report.commands += cases.commands;
+            report.events += cases.events;
             projector.abort();
             tracing::info!(
                 commands = report.commands,
@@ -455,7 +471,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Import(ImportCommand::Records(args)) => {
-            import_records(database_url(&cli)?, args).await
+            let pool = db::connect(database_url(&cli)?, &PoolSettings::default()).await?;
+            let kind = records::Records::new(pool.clone());
+            import_batch(pool, &kind, args).await
+        }
+        Command::Import(ImportCommand::Cases(args)) => {
+            let pool = db::connect(database_url(&cli)?, &PoolSettings::default()).await?;
+            let kind = crate::import::cases::Cases::new(pool.clone());
+            import_batch(pool, &kind, args).await
         }
         Command::Import(ImportCommand::Complaints { file, json }) => {
             import_complaints(database_url(&cli)?, file, *json).await
@@ -569,10 +592,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn import_records(url: &str, args: &RecordsArgs) -> anyhow::Result<()> {
-    let pool = db::connect(url, &PoolSettings::default()).await?;
+/// `import records` and `import cases`: the file through the kind's ingestor (see
+/// [`crate::import::batch`]), the read models brought up to date meanwhile.
+async fn import_batch<K: crate::import::batch::Kind>(
+    pool: PgPool,
+    kind: &K,
+    args: &RecordsArgs,
+) -> anyhow::Result<()> {
     db::migrate(&pool).await?;
-    // Roll the records up while they are imported (this projector stands by while another
+    // Project the import while it runs (this projector stands by while another
     // instance, e.g. a server's, is active; the watch follows whichever runs).
     let names = crate::app::projections().iter().map(|p| p.name()).collect();
     let watch = ProjectionWatch::spawn(pool.clone(), names);
@@ -585,7 +613,7 @@ async fn import_records(url: &str, args: &RecordsArgs) -> anyhow::Result<()> {
         progress_file: args.progress_file.clone(),
         show_progress: true,
     };
-    let report = match records::import(&pool, &args.file, &options).await {
+    let report = match crate::import::batch::import(kind, &pool, &args.file, &options).await {
         Ok(r) => r,
         Err(e) => {
             projector.abort();
@@ -599,7 +627,7 @@ async fn import_records(url: &str, args: &RecordsArgs) -> anyhow::Result<()> {
             .await
         {
             tracing::warn!(
-                "the rollups have not caught up with the import yet; the active projector finishes them"
+                "the read models have not caught up with the import yet; the active projector finishes them"
             );
         }
     }
@@ -611,7 +639,7 @@ async fn import_records(url: &str, args: &RecordsArgs) -> anyhow::Result<()> {
         println!("{}", report.summary());
     }
     if report.total.rejected > 0 {
-        return Err(records::SomeRejected(report.total.rejected).into());
+        return Err(crate::import::batch::SomeRejected(report.total.rejected, K::NOUN).into());
     }
     Ok(())
 }

@@ -96,7 +96,7 @@ async fn a_csv_file_stores_its_records_and_reports_rejected_lines(pool: PgPool) 
             (7, "INVALID_QUANTITY")
         ]
     );
-    assert_eq!(report.rejections[0].record_id.as_deref(), Some("c3"));
+    assert_eq!(report.rejections[0].id.as_deref(), Some("c3"));
     assert!(
         report.rejections[0].reason.contains("6 columns"),
         "{:?}",

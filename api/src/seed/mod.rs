@@ -9,7 +9,9 @@
 //! again changes nothing: a command refused only because its entity exists already is skipped.
 //! The structure is in force from 2024-01-01 (Beijing time); performance records (履职数据) of
 //! every post holding a task follow from then to October 2026, with fixed record ids (a second
-//! run finds them all stored).
+//! run finds them all stored). Workflow cases (办件) of 2025-2026 run on the emergency bureau's
+//! relief chart and on ten of the approval bureau's items ([`cases`]), handled by the posts of
+//! its service centre (受理岗, 审批岗).
 
 use dutyledger_domain::boundary::{
     BoundaryCommand, BoundaryMatter, MatterKind, Mechanism, Party, PartyRole, Role, Ruling, Stage,
@@ -28,6 +30,7 @@ use crate::auth::Actor;
 use crate::context::RequestContext;
 use crate::service::AppError;
 
+pub mod cases;
 pub mod rectification;
 pub mod supervision;
 pub mod workflows;
@@ -466,7 +469,8 @@ pub const ADMINISTRATIVE_APPROVAL: SeedDepartment = SeedDepartment {
             id: "aab-center",
             name: "政务服务中心运行管理科",
             staffing: 5,
-            posts: &[],
+            // The posts that handle the items' steps (受理, 审查, 决定), and so their cases.
+            posts: &[("aab-center-p1", "受理岗"), ("aab-center-p2", "审批岗")],
             duties: &[],
         },
     ],
@@ -970,5 +974,15 @@ pub async fn seed_supervision(state: &AppState) -> Result<SeedReport, AppError> 
     let mut report = SeedReport::default();
     supervision::round(state, &ctx, &mut report).await?;
     rectification::demo(state, &ctx, &mut report).await?;
+    Ok(report)
+}
+
+/// Records the demo workflow cases (办件) of 2025-2026 on the relief chart and the approval
+/// bureau's items ([`cases`]); after [`seed`] and [`seed_approval_items`], whose structure
+/// and charts they run on. A second run appends nothing.
+pub async fn seed_cases(state: &AppState) -> Result<SeedReport, AppError> {
+    let ctx = RequestContext::new(Actor::system("seed"));
+    let mut report = SeedReport::default();
+    cases::seed(state, &ctx, &mut report).await?;
     Ok(report)
 }

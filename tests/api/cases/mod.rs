@@ -3,4 +3,6 @@
 //! point in time.
 
 mod export;
+mod demo;
+mod import;
 mod record;
