@@ -54,7 +54,7 @@ fn case_events(i: usize, steps: &[String]) -> (Vec<Value>, Vec<String>) {
         t,
         "OPENED",
         json!({"taskId": "emb-relief-t1", "version": 1, "region": "371302000000",
-               "applicant": if i % 2 == 0 { "PERSON" } else { "ORGANIZATION" }}),
+               "applicant": if i.is_multiple_of(2) { "PERSON" } else { "ORGANIZATION" }}),
     );
     let kind = i % 6;
     let done = match kind {
@@ -354,6 +354,26 @@ async fn the_export_reads_back_in_pm4py_with_our_counts_means_and_variants(pool:
     assert_eq!(error["errors"][0]["extensions"]["rule"], "INVALID_FILTER");
     let (status, _) = get(&app, "/export/ocel.json", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Each filter key selects: cases x-00.. are received on 3 March 2025 and one a day after.
+    for (filter, traces) in [
+        ("task=emb-relief-t1", CASES),
+        ("task=emb-relief-t1&version=2", 0),
+        ("region=371302000000", CASES),
+        ("region=371301000000", 0),
+        ("from=2025-03-10", CASES - 7),
+        ("from=2025-03-05&to=2025-03-10", 6),
+        (&format!("department={}&to=2025-03-03", emergency()), 1),
+    ] {
+        let (status, body) = get(
+            &app,
+            &format!("/export/cases.xes?{filter}"),
+            Some(&supervisor),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{filter}");
+        let text = String::from_utf8_lossy(&body);
+        assert_eq!(text.matches("<trace>").count(), traces, "{filter}");
+    }
 
     // What we wrote, counted independently of the writers: one department, task, chart
     // version and unit, the cases; every stored event and the version's publication.
