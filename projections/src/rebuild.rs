@@ -15,13 +15,14 @@ use std::time::Instant;
 
 use sqlx::{Acquire, PgConnection, PgPool};
 
+use crate::cases::{self, Cases};
 use crate::duty_list::{self, DutyList, Tables};
 use crate::performance::{self, Rollups, RollupsShadow};
 use crate::projector::{Projection, Projector};
 use crate::StoreError;
 
 /// The read models that can be rebuilt.
-pub const PROJECTIONS: [&str; 2] = [duty_list::NAME, performance::NAME];
+pub const PROJECTIONS: [&str; 3] = [duty_list::NAME, performance::NAME, cases::NAME];
 
 /// What a rebuild of one read model needs: its checkpoints, its tables (live and shadow, with
 /// the rows that count when comparing them) and its projections.
@@ -66,6 +67,31 @@ fn spec(name: &str) -> Result<Spec, StoreError> {
             )],
             live: Arc::new(Rollups),
             shadow: Arc::new(RollupsShadow),
+        })
+    } else if name == cases::NAME {
+        let (live, shadow) = (cases::Tables::LIVE, cases::Tables::SHADOW);
+        Ok(Spec {
+            name: cases::NAME,
+            shadow_name: cases::SHADOW_NAME,
+            tables: vec![
+                (
+                    live.versions.to_owned(),
+                    shadow.versions.to_owned(),
+                    "SELECT * FROM {t}",
+                ),
+                (
+                    live.runs.to_owned(),
+                    shadow.runs.to_owned(),
+                    "SELECT * FROM {t}",
+                ),
+                (
+                    live.returns.to_owned(),
+                    shadow.returns.to_owned(),
+                    "SELECT * FROM {t}",
+                ),
+            ],
+            live: Arc::new(Cases::live()),
+            shadow: Arc::new(Cases::shadow()),
         })
     } else {
         Err(StoreError::UnknownProjection(name.to_owned()))

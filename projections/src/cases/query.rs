@@ -200,8 +200,14 @@ fn period_end_sql(column: &str, grain: Option<Grain>) -> String {
         None => "COALESCE($7::timestamptz, 'infinity'::timestamptz)".to_owned(),
         Some(g) => format!(
             "((date_trunc('{u}', {column} AT TIME ZONE 'UTC' + interval '8 hours') \
-               + interval '1 {u}') - interval '8 hours') AT TIME ZONE 'UTC'",
-            u = grain_unit(g)
+               + interval '{length}') - interval '8 hours') AT TIME ZONE 'UTC'",
+            u = grain_unit(g),
+            length = match g {
+                Grain::Day => "1 day",
+                Grain::Month => "1 month",
+                Grain::Quarter => "3 months",
+                Grain::Year => "1 year",
+            }
         ),
     }
 }
