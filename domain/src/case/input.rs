@@ -277,6 +277,7 @@ impl CaseRejection {
                 "applicant" => "INVALID_APPLICANT",
                 "outcome" => "INVALID_OUTCOME",
                 "days" | "statutoryLimitDays" => "INVALID_DAYS",
+                "step" => "INVALID_STEP",
                 _ => "INVALID_INPUT",
             },
             InFuture { .. } => "OCCURRED_IN_FUTURE",
@@ -333,6 +334,9 @@ impl Refusal for CaseRejection {
         self.code()
     }
 }
+
+/// The longest step name (or number) accepted: longer text is no step of any chart.
+const MAX_STEP_CHARS: usize = 100;
 
 fn required<'a>(value: &'a Option<String>, field: &'static str) -> Result<&'a str, CaseRejection> {
     match value.as_deref().map(str::trim) {
@@ -394,7 +398,17 @@ impl RawCaseEvent {
         let at = DateTime::parse_from_rfc3339(at_text)
             .map_err(|_| bad("at", at_text, "an RFC 3339 date-time with an offset"))?
             .with_timezone(&Utc);
-        let step = || required(&self.step, "step").map(str::to_owned);
+        let step = || {
+            let s = required(&self.step, "step")?;
+            if s.chars().count() > MAX_STEP_CHARS {
+                return Err(bad(
+                    "step",
+                    s,
+                    "a step's name (at most 100 characters) or number",
+                ));
+            }
+            Ok(s.to_owned())
+        };
         let action = match code_of(kind).as_str() {
             "OPENED" => {
                 let task_id = EntityId::parse(required(&self.task_id, "taskId")?)

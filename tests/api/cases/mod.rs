@@ -2,7 +2,8 @@
 //! (every refusal with its code, duplicates on a resend), and the analytics as known at a
 //! point in time.
 
-mod export;
+mod access;
 mod demo;
+mod export;
 mod import;
 mod record;
