@@ -3,7 +3,9 @@
 //! `object_<map>` table per type with `ocel_id` and a `TIMESTAMP` `ocel_time`), with primary and
 //! foreign keys (checked as rows are inserted), the ASCII table names mapped to the Chinese type
 //! names by the map tables. Written through sqlx's own SQLite driver (one `libsqlite3-sys` in
-//! the tree), in one transaction, row by row as the trail streams.
+//! the tree), in one transaction, as the trail streams: rows are gathered per table into
+//! multi-row inserts of at most [`BATCH_ROWS`] rows (each statement is a round trip to sqlx's
+//! SQLite worker thread), flushed in the order the foreign keys need.
 
 use std::path::Path;
 
@@ -14,15 +16,58 @@ use sqlx::{ConnectOptions, SqliteConnection};
 use super::ocel::{AttrType, Event, Object, OcelSink, TypeDef, Value, EVENT_TYPES, OBJECT_TYPES};
 use super::{time, ExportError, STATIC_TIME};
 
+/// Rows gathered per table before a multi-row insert.
+pub const BATCH_ROWS: usize = 500;
+
+/// A value to insert.
+#[derive(Debug, Clone)]
+enum Cell {
+    Text(Option<String>),
+    Int(Option<i64>),
+    Bool(Option<bool>),
+}
+
+/// One table's pending rows.
+#[derive(Debug)]
+struct Table {
+    /// `INSERT INTO t (a, b) VALUES `.
+    head: String,
+    /// `(?, ?)`.
+    row: String,
+    columns: usize,
+    cells: Vec<Cell>,
+}
+
+impl Table {
+    fn new(table: &str, columns: &[&str]) -> Self {
+        Self {
+            head: format!("INSERT INTO {table} ({}) VALUES ", columns.join(", ")),
+            row: format!("({})", vec!["?"; columns.len()].join(", ")),
+            columns: columns.len(),
+            cells: Vec::with_capacity(columns.len() * BATCH_ROWS),
+        }
+    }
+
+    fn rows(&self) -> usize {
+        self.cells.len() / self.columns
+    }
+}
+
 /// The SQLite writer (to a new file).
 #[derive(Debug)]
 pub struct SqliteSink {
     conn: SqliteConnection,
-    /// Per object type (by its `map`), the insert into its table.
-    object_sql: Vec<(&'static str, String)>,
-    /// Per event type (by its `map`), the insert into its table.
-    event_sql: Vec<(&'static str, String)>,
+    /// In the order they are flushed: `object`, the object type tables, `object_object`,
+    /// `event`, the event type tables, `event_object`.
+    tables: Vec<Table>,
 }
+
+const OBJECT: usize = 0;
+const OBJECT_TYPE: usize = 1;
+const OBJECT_OBJECT: usize = OBJECT_TYPE + OBJECT_TYPES.len();
+const EVENT: usize = OBJECT_OBJECT + 1;
+const EVENT_TYPE: usize = EVENT + 1;
+const EVENT_OBJECT: usize = EVENT_TYPE + EVENT_TYPES.len();
 
 fn db(e: sqlx::Error) -> ExportError {
     ExportError::Sqlite(e)
@@ -73,35 +118,54 @@ fn columns(t: &TypeDef) -> String {
         .collect()
 }
 
-fn insert(table: &str, fixed: &[&str], t: &TypeDef) -> String {
-    let cols: Vec<&str> = fixed
-        .iter()
-        .copied()
-        .chain(t.attrs.iter().map(|a| a.column))
-        .collect();
-    format!(
-        "INSERT INTO {table}_{} ({}) VALUES ({})",
-        t.map,
-        cols.join(", "),
-        vec!["?"; cols.len()].join(", ")
-    )
+fn tables() -> Vec<Table> {
+    let typed = |prefix: &str, fixed: &[&str], t: &TypeDef| {
+        let cols: Vec<&str> = fixed
+            .iter()
+            .copied()
+            .chain(t.attrs.iter().map(|a| a.column))
+            .collect();
+        Table::new(&format!("{prefix}_{}", t.map), &cols)
+    };
+    let mut v = vec![Table::new("object", &["ocel_id", "ocel_type"])];
+    for t in OBJECT_TYPES {
+        v.push(typed(
+            "object",
+            &["ocel_id", "ocel_time", "ocel_changed_field"],
+            t,
+        ));
+    }
+    v.push(Table::new(
+        "object_object",
+        &["ocel_source_id", "ocel_target_id", "ocel_qualifier"],
+    ));
+    v.push(Table::new("event", &["ocel_id", "ocel_type"]));
+    for t in EVENT_TYPES {
+        v.push(typed("event", &["ocel_id", "ocel_time"], t));
+    }
+    v.push(Table::new(
+        "event_object",
+        &["ocel_event_id", "ocel_object_id", "ocel_qualifier"],
+    ));
+    v
 }
 
-type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
-
-fn bind_values<'q>(mut q: Query<'q>, t: &TypeDef, values: &[Option<Value>]) -> Query<'q> {
+fn cells(t: &TypeDef, values: &[Option<Value>], out: &mut Vec<Cell>) {
     for (a, v) in t.attrs.iter().zip(values) {
-        q = match (a.ty, v) {
-            (_, Some(Value::Str(s))) => q.bind(s.clone()),
-            (_, Some(Value::Int(n))) => q.bind(*n),
-            (_, Some(Value::Bool(b))) => q.bind(*b),
-            (_, Some(Value::Time(t))) => q.bind(time(*t)),
-            (AttrType::Integer, None) => q.bind(None::<i64>),
-            (AttrType::Boolean, None) => q.bind(None::<bool>),
-            (AttrType::String | AttrType::Time, None) => q.bind(None::<String>),
-        };
+        out.push(match (a.ty, v) {
+            (_, Some(Value::Str(s))) => Cell::Text(Some(s.clone())),
+            (_, Some(Value::Int(n))) => Cell::Int(Some(*n)),
+            (_, Some(Value::Bool(b))) => Cell::Bool(Some(*b)),
+            (_, Some(Value::Time(t))) => Cell::Text(Some(time(*t))),
+            (AttrType::Integer, None) => Cell::Int(None),
+            (AttrType::Boolean, None) => Cell::Bool(None),
+            (AttrType::String | AttrType::Time, None) => Cell::Text(None),
+        });
     }
-    q
+}
+
+fn text(s: &str) -> Cell {
+    Cell::Text(Some(s.to_owned()))
 }
 
 impl SqliteSink {
@@ -148,97 +212,84 @@ impl SqliteSink {
         sqlx::query("BEGIN").execute(&mut conn).await.map_err(db)?;
         Ok(Self {
             conn,
-            object_sql: OBJECT_TYPES
-                .iter()
-                .map(|t| {
-                    (
-                        t.map,
-                        insert("object", &["ocel_id", "ocel_time", "ocel_changed_field"], t),
-                    )
-                })
-                .collect(),
-            event_sql: EVENT_TYPES
-                .iter()
-                .map(|t| (t.map, insert("event", &["ocel_id", "ocel_time"], t)))
-                .collect(),
+            tables: tables(),
         })
+    }
+
+    /// Inserts every pending row, table by table in the order the foreign keys need.
+    async fn flush(&mut self) -> Result<(), ExportError> {
+        for table in &mut self.tables {
+            if table.cells.is_empty() {
+                continue;
+            }
+            let mut sql = table.head.clone();
+            for n in 0..table.rows() {
+                if n > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&table.row);
+            }
+            let mut q = sqlx::query(&sql).persistent(false);
+            for c in table.cells.drain(..) {
+                q = match c {
+                    Cell::Text(v) => q.bind(v),
+                    Cell::Int(v) => q.bind(v),
+                    Cell::Bool(v) => q.bind(v),
+                };
+            }
+            q.execute(&mut self.conn).await.map_err(db)?;
+        }
+        Ok(())
+    }
+
+    async fn flush_if_full(&mut self) -> Result<(), ExportError> {
+        if self.tables.iter().any(|t| t.rows() >= BATCH_ROWS) {
+            self.flush().await?;
+        }
+        Ok(())
     }
 }
 
-fn sql_of<'a>(list: &'a [(&'static str, String)], t: &TypeDef) -> &'a str {
-    list.iter()
-        .find(|(m, _)| *m == t.map)
-        .map_or("", |(_, s)| s.as_str())
+fn type_index(list: &[&TypeDef], t: &TypeDef) -> usize {
+    list.iter().position(|x| x.map == t.map).unwrap_or(0)
 }
 
 #[async_trait]
 impl OcelSink for SqliteSink {
     async fn object(&mut self, o: &Object) -> Result<(), ExportError> {
-        let conn = &mut self.conn;
-        sqlx::query("INSERT INTO object (ocel_id, ocel_type) VALUES (?, ?)")
-            .bind(&o.id)
-            .bind(o.ty.name)
-            .execute(&mut *conn)
-            .await
-            .map_err(db)?;
-        let q = sqlx::query(sql_of(&self.object_sql, o.ty))
-            .bind(&o.id)
-            .bind(STATIC_TIME)
-            .bind(None::<String>);
-        bind_values(q, o.ty, &o.attrs)
-            .execute(&mut *conn)
-            .await
-            .map_err(db)?;
+        let t = &mut self.tables;
+        t[OBJECT].cells.extend([text(&o.id), text(o.ty.name)]);
+        let typed = &mut t[OBJECT_TYPE + type_index(&OBJECT_TYPES, o.ty)].cells;
+        typed.extend([text(&o.id), text(STATIC_TIME), Cell::Text(None)]);
+        cells(o.ty, &o.attrs, typed);
         for (target, qualifier) in &o.rels {
-            sqlx::query(
-                "INSERT INTO object_object (ocel_source_id, ocel_target_id, ocel_qualifier) \
-                 VALUES (?, ?, ?)",
-            )
-            .bind(&o.id)
-            .bind(target)
-            .bind(*qualifier)
-            .execute(&mut *conn)
-            .await
-            .map_err(db)?;
+            t[OBJECT_OBJECT]
+                .cells
+                .extend([text(&o.id), text(target), text(qualifier)]);
         }
-        Ok(())
+        self.flush_if_full().await
     }
 
     async fn end_objects(&mut self) -> Result<(), ExportError> {
-        Ok(())
+        self.flush().await
     }
 
     async fn event(&mut self, e: &Event) -> Result<(), ExportError> {
-        let conn = &mut self.conn;
-        sqlx::query("INSERT INTO event (ocel_id, ocel_type) VALUES (?, ?)")
-            .bind(&e.id)
-            .bind(e.ty.name)
-            .execute(&mut *conn)
-            .await
-            .map_err(db)?;
-        let q = sqlx::query(sql_of(&self.event_sql, e.ty))
-            .bind(&e.id)
-            .bind(time(e.time));
-        bind_values(q, e.ty, &e.attrs)
-            .execute(&mut *conn)
-            .await
-            .map_err(db)?;
+        let t = &mut self.tables;
+        t[EVENT].cells.extend([text(&e.id), text(e.ty.name)]);
+        let typed = &mut t[EVENT_TYPE + type_index(&EVENT_TYPES, e.ty)].cells;
+        typed.extend([text(&e.id), text(&time(e.time))]);
+        cells(e.ty, &e.attrs, typed);
         for (object, qualifier) in &e.rels {
-            sqlx::query(
-                "INSERT INTO event_object (ocel_event_id, ocel_object_id, ocel_qualifier) \
-                 VALUES (?, ?, ?)",
-            )
-            .bind(&e.id)
-            .bind(object)
-            .bind(*qualifier)
-            .execute(&mut *conn)
-            .await
-            .map_err(db)?;
+            t[EVENT_OBJECT]
+                .cells
+                .extend([text(&e.id), text(object), text(qualifier)]);
         }
-        Ok(())
+        self.flush_if_full().await
     }
 
     async fn finish(&mut self) -> Result<(), ExportError> {
+        self.flush().await?;
         sqlx::query("COMMIT")
             .execute(&mut self.conn)
             .await
