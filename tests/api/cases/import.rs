@@ -215,7 +215,7 @@ async fn an_ndjson_file_stores_its_case_events_and_rejects_bad_lines_in_place(po
             (7, "MALFORMED_LINE"),
             (9, "BEYOND_STATUTORY_LIMIT"),
             (10, "OUT_OF_ORDER"),
-            (11, "INVALID_INPUT"),
+            (11, "INVALID_STEP"),
             (13, "CASE_CLOSED"),
         ]
     );
@@ -267,4 +267,84 @@ async fn a_csv_header_without_the_required_columns_stops_the_import(pool: PgPool
         other => panic!("refused: {other:?}"),
     }
     assert!(stored_events(&pool).await.is_empty());
+}
+
+/// The progress file an interrupted run leaves after its last committed batch (ADR 0009): the
+/// input's stamp, where the next line starts, the last stored event and the counts so far.
+fn progress_file(file: &std::path::Path, next_byte: usize, next_line: u64, last: (&str, i64)) {
+    use std::io::Read;
+    let meta = std::fs::metadata(file).expect("metadata");
+    let modified_ns = meta
+        .modified()
+        .expect("mtime")
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_nanos() as u64;
+    let mut head = Vec::new();
+    std::fs::File::open(file)
+        .expect("open")
+        .take(1 << 16)
+        .read_to_end(&mut head)
+        .expect("read");
+    let fnv = head.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let progress = serde_json::json!({
+        "input": {"size": meta.len(), "modifiedNs": modified_ns, "headFnv": format!("{fnv:016x}"), "format": "csv"},
+        "next": {"byte": next_byte, "line": next_line},
+        "lastStream": last.0,
+        "lastSequence": last.1,
+        "counts": {"read": 3, "stored": 3, "duplicates": 0, "rejected": 0},
+        "rejects": null
+    });
+    let mut name = file.file_name().expect("name").to_os_string();
+    name.push(".progress");
+    std::fs::write(file.with_file_name(name), progress.to_string()).expect("progress file");
+}
+
+#[sqlx::test(migrator = "dutyledger_projections::db::MIGRATOR")]
+async fn a_run_resumes_after_the_last_batch_an_interrupted_run_committed(pool: PgPool) {
+    let app = TestApp::new(pool.clone());
+    seed::seed(&app.state).await.expect("seed");
+    let d = emergency();
+    let scratch = Scratch::new("resume");
+    let header =
+        "departmentId,caseId,kind,at,taskId,version,region,applicant,step,postId,outcome\n";
+    let first = format!(
+        "{d},k-1,OPENED,2025-11-03T09:00:00+08:00,emb-relief-t1,1,371302000000,PERSON,,,\n\
+         {d},k-1,STEP_STARTED,2025-11-03T10:00:00+08:00,,,,,1,,\n\
+         {d},k-1,STEP_COMPLETED,2025-11-04T10:00:00+08:00,,,,,1,emb-relief-p1,\n"
+    );
+    let rest = format!(
+        "{d},k-1,STEP_STARTED,2025-11-04T11:00:00+08:00,,,,,2,,\n\
+         {d},k-1,STEP_COMPLETED,2025-11-05T11:00:00+08:00,,,,,2,emb-relief-p1,\n\
+         {d},k-1,CLOSED,2025-11-05T12:00:00+08:00,,,,,,,APPROVED\n"
+    );
+    // The interrupted run stored the first three events (one batch), then died.
+    let part = scratch.file("part.csv", &format!("{header}{first}"));
+    let done = import(&pool, &part, &Options::default())
+        .await
+        .expect("first batch");
+    assert_eq!(done.this_run, counts(3, 3, 0, 0));
+    let file = scratch.file("cases.csv", &format!("{header}{first}{rest}"));
+    let stream = format!("{d}/k-1");
+    progress_file(&file, header.len() + first.len(), 5, (&stream, 3));
+
+    let resumed = import(&pool, &file, &Options::default())
+        .await
+        .expect("resumed run");
+    assert_eq!(resumed.resumed_at_line, Some(5), "{resumed:#?}");
+    assert_eq!(resumed.this_run, counts(3, 3, 0, 0));
+    assert_eq!(resumed.total, counts(6, 6, 0, 0));
+    assert_eq!(stored_events(&pool).await.len(), 6);
+    assert!(!file.with_file_name("cases.csv.progress").exists());
+
+    // A progress file vouching for an event this database does not hold is not trusted:
+    // every line is checked again (and the stored ones come back as duplicates).
+    progress_file(&file, header.len() + first.len(), 5, (&stream, 9));
+    let checked = import(&pool, &file, &Options::default())
+        .await
+        .expect("full run");
+    assert_eq!(checked.resumed_at_line, None, "{checked:#?}");
+    assert_eq!(checked.this_run, counts(6, 0, 6, 0));
 }
