@@ -257,6 +257,20 @@ pub enum CaseRejection {
     /// Approving or refusing while steps still run.
     #[error("steps {0:?} are still running")]
     StepsRunning(Vec<String>),
+    /// The same event (kind, step, time) was stored before, saying something else.
+    #[error("a {kind} event of this case at {at} is stored already with {stored:?}, not {given:?}: a resend may not change it")]
+    ResentDifferently {
+        /// The kind.
+        kind: String,
+        /// The step's number (0: none).
+        step: u32,
+        /// When.
+        at: DateTime<Utc>,
+        /// What the stored event says.
+        stored: String,
+        /// What the resend says.
+        given: String,
+    },
     /// A date that is not in a loaded year of the working-day calendar.
     #[error("the working-day calendar of {0} is not loaded")]
     CalendarYearMissing(i32),
@@ -300,6 +314,7 @@ impl CaseRejection {
             BeyondStatutoryLimit { .. } => "BEYOND_STATUTORY_LIMIT",
             StepsRunning(_) => "STEPS_RUNNING",
             CalendarYearMissing(_) => "CALENDAR_YEAR_MISSING",
+            ResentDifferently { .. } => "RESENT_DIFFERENTLY",
         }
     }
 
@@ -319,7 +334,8 @@ impl CaseRejection {
             | StepNotStarted(_)
             | Suspended(_)
             | NotSuspended(_)
-            | StepsRunning(_) => ErrorClass::Conflict,
+            | StepsRunning(_)
+            | ResentDifferently { .. } => ErrorClass::Conflict,
             _ => ErrorClass::Invalid,
         }
     }

@@ -12,7 +12,9 @@
 //!
 //! A case's events arrive in time order (an event dated before the case's last one is refused):
 //! approval systems report a case's steps as they happen. The same event resubmitted (same
-//! kind, step and time) is a duplicate, so a file can be imported again safely.
+//! kind, step and time, saying the same) is a duplicate, so a file can be imported again
+//! safely; a resend that says something else (another post, another outcome) is refused
+//! (`RESENT_DIFFERENTLY`).
 
 mod event;
 mod input;
@@ -23,8 +25,8 @@ mod tests;
 pub use event::{ApplicantKind, CaseEvent, Outcome};
 pub use input::{CaseAction, CaseInput, CaseRejection, RawCaseEvent};
 pub use state::{
-    chart_limit, days_over, find_step, CaseContext, CaseState, ChartVersions, Decision, Opened,
-    Running, Seen,
+    chart_limit, content_of_input, days_over, find_step, CaseContext, CaseState, ChartVersions,
+    Decision, Opened, Running, Seen,
 };
 
 use crate::values::{CreditCode, EntityId};

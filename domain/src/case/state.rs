@@ -78,6 +78,47 @@ pub struct Seen {
     pub at: DateTime<Utc>,
     /// Its sequence in the stream.
     pub sequence: i64,
+    /// What else it said ([`content_of_input`]): a resend must say the same.
+    #[serde(default)]
+    pub content: String,
+}
+
+/// What a case event says besides its kind, step and time, as compared between a resend and
+/// the stored event (the same text from the input and from the event).
+pub fn content_of_input(action: &CaseAction) -> String {
+    match action {
+        CaseAction::Open {
+            task_id,
+            version,
+            region,
+            applicant,
+            ..
+        } => format!("{task_id}|{version}|{region}|{}", applicant.code()),
+        CaseAction::CompleteStep { post_id, .. } => post_id.to_string(),
+        CaseAction::Suspend { reason } | CaseAction::Return { reason, .. } => reason.to_string(),
+        CaseAction::Extend { days, reason } => format!("{days}|{reason}"),
+        CaseAction::Close { outcome } => outcome.code().to_owned(),
+        CaseAction::StartStep { .. } | CaseAction::Resume => String::new(),
+    }
+}
+
+fn content_of_event(event: &CaseEvent) -> String {
+    match event {
+        CaseEvent::CaseOpened {
+            task_id,
+            version,
+            region,
+            applicant,
+            ..
+        } => format!("{task_id}|{version}|{region}|{}", applicant.code()),
+        CaseEvent::CaseStepCompleted { post_id, .. } => post_id.to_string(),
+        CaseEvent::CaseSuspended { reason, .. } | CaseEvent::CaseReturned { reason, .. } => {
+            reason.to_string()
+        }
+        CaseEvent::CaseExtended { days, reason, .. } => format!("{days}|{reason}"),
+        CaseEvent::CaseClosed { outcome, .. } => outcome.code().to_owned(),
+        CaseEvent::CaseStepStarted { .. } | CaseEvent::CaseResumed { .. } => String::new(),
+    }
 }
 
 /// A case's state.
@@ -211,7 +252,7 @@ impl CaseState {
         };
         if let CaseAction::Open { .. } = input.action {
             return if opened.received_at == at {
-                Ok(Decision::Duplicate(1))
+                self.resent(input, "OPENED", 0, 1)
             } else {
                 Err(CaseRejection::AlreadyOpened {
                     case: input.case_id.clone(),
@@ -240,7 +281,7 @@ impl CaseState {
             .iter()
             .find(|s| s.kind == kind && s.step == number && s.at == at)
         {
-            return Ok(Decision::Duplicate(seen.sequence));
+            return self.resent(input, kind, number, seen.sequence);
         }
         if let Some(closed_at) = self.closed_at {
             return Err(CaseRejection::Closed {
@@ -419,6 +460,34 @@ impl CaseState {
         Ok(Decision::Append(event))
     }
 
+    /// The same kind, step and time as the stored event at `sequence`: a duplicate if it says
+    /// the same, else a conflict (a resend may not change what was recorded).
+    fn resent(
+        &self,
+        input: &CaseInput,
+        kind: &str,
+        step: u32,
+        sequence: i64,
+    ) -> Result<Decision, CaseRejection> {
+        let stored = self
+            .seen
+            .iter()
+            .find(|s| s.sequence == sequence)
+            .map_or("", |s| s.content.as_str());
+        let given = content_of_input(&input.action);
+        if stored.is_empty() || stored == given {
+            Ok(Decision::Duplicate(sequence))
+        } else {
+            Err(CaseRejection::ResentDifferently {
+                kind: kind.to_owned(),
+                step,
+                at: input.at,
+                stored: stored.to_owned(),
+                given,
+            })
+        }
+    }
+
     fn open(&self, input: &CaseInput, ctx: &CaseContext<'_>) -> Result<CaseEvent, CaseRejection> {
         let CaseAction::Open {
             task_id,
@@ -581,6 +650,7 @@ impl CaseState {
             step,
             at,
             sequence,
+            content: content_of_event(event),
         });
         self.last_at = Some(self.last_at.map_or(at, |l| l.max(at)));
         self.sequence = sequence;

@@ -598,10 +598,20 @@ fn closing_settles_the_figures_and_closing_twice_is_refused() {
         refused(closed.decide(&start(bj(2025, 3, 5, 9), "受理"), &w.ctx())),
         "CASE_CLOSED"
     );
-    // The same closing again is a duplicate of the stored event.
+    // The same closing again is a duplicate of the stored event; with another outcome it is
+    // refused.
     assert_eq!(
         closed.decide(&close(bj(2025, 3, 4, 9), Outcome::Refused), &w.ctx()),
         Ok(Decision::Duplicate(2))
+    );
+    assert_eq!(
+        refused(closed.decide(&close(bj(2025, 3, 4, 9), Outcome::Approved), &w.ctx())),
+        "RESENT_DIFFERENTLY"
+    );
+    // An opening resent with another task likewise.
+    assert_eq!(
+        refused(closed.decide(&open_task(bj(2025, 3, 3, 9), "t2", None), &w.ctx())),
+        "RESENT_DIFFERENTLY"
     );
 }
 
@@ -650,6 +660,23 @@ fn a_resubmitted_step_event_is_a_duplicate() {
     assert_eq!(
         s.decide(&start(bj(2025, 3, 3, 10), "1"), &w.ctx()),
         Ok(Decision::Duplicate(2))
+    );
+    // Completed, then resent by another post at the same time: refused, not a duplicate.
+    let done = given(
+        &w,
+        &[
+            open(bj(2025, 3, 3, 9)),
+            start(bj(2025, 3, 3, 10), "受理"),
+            complete(bj(2025, 3, 3, 11), "受理", "p1"),
+        ],
+    );
+    assert_eq!(
+        done.decide(&complete(bj(2025, 3, 3, 11), "受理", "p1"), &w.ctx()),
+        Ok(Decision::Duplicate(3))
+    );
+    assert_eq!(
+        refused(done.decide(&complete(bj(2025, 3, 3, 11), "受理", "p3"), &w.ctx())),
+        "RESENT_DIFFERENTLY"
     );
 }
 
