@@ -670,10 +670,11 @@ async fn main() -> anyhow::Result<()> {
         projector.abort();
         let hwm = proc_status("self", "VmHWM:").unwrap_or(0);
         all.4.sort();
-        let events_db: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM events WHERE aggregate_type = 'case'")
-                .fetch_one(&pool)
-                .await?;
+        let events_db: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM events WHERE aggregate_type = 'workflow_case'",
+        )
+        .fetch_one(&pool)
+        .await?;
         let versions: i64 = sqlx::query_scalar("SELECT count(*) FROM case_versions")
             .fetch_one(&pool)
             .await?;
@@ -740,7 +741,7 @@ async fn main() -> anyhow::Result<()> {
             let mut out = conn
                 .copy_out_raw(
                     "COPY (SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, \
-                     payload, metadata FROM events WHERE aggregate_type = 'case') TO STDOUT",
+                     payload, metadata FROM events WHERE aggregate_type = 'workflow_case') TO STDOUT",
                 )
                 .await?;
             let mut f = tokio::io::BufWriter::new(tokio::fs::File::create(&file).await?);
@@ -933,23 +934,29 @@ async fn main() -> anyhow::Result<()> {
 
     // The OCEL export: all, and a tenth (cases received in a tenth of the period).
     if !args.no_export {
-        let events_db: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM events WHERE aggregate_type = 'case'")
-                .fetch_one(&pool)
-                .await?;
+        let events_db: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM events WHERE aggregate_type = 'workflow_case'",
+        )
+        .fetch_one(&pool)
+        .await?;
         let (start, end) = period();
         let tenth_end = start + (end - start) / 10;
+        let local = |d: DateTime<Utc>| (d + chrono::Duration::hours(8)).date_naive();
+        let to = local(tenth_end) - chrono::Duration::days(1);
+        // Midnight in Beijing after `to` (the filter's days are Beijing days, both inclusive).
+        let tenth_bound = (to + chrono::Duration::days(1))
+            .and_hms_opt(0, 0, 0)
+            .map(|d| d.and_utc() - chrono::Duration::hours(8))
+            .unwrap_or(tenth_end);
         let tenth_events: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM events e JOIN case_versions v ON v.stream = e.aggregate_id AND v.known_to IS NULL \
-             WHERE e.aggregate_type = 'case' AND v.received_at < $1",
+             WHERE e.aggregate_type = 'workflow_case' AND v.received_at < $1",
         )
-        .bind(tenth_end)
+        .bind(tenth_bound)
         .fetch_one(&pool)
         .await
         .unwrap_or(-1);
         let url = database_url(&db)?;
-        let local = |d: DateTime<Utc>| (d + chrono::Duration::hours(8)).date_naive();
-        let to = local(tenth_end) - chrono::Duration::days(1);
         let mut rows = Vec::new();
         for (label, filters, n) in [
             (
