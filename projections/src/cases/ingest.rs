@@ -22,6 +22,7 @@ use sqlx::{PgPool, Row};
 
 use super::charts::{ChartCache, ChartKey};
 use crate::duty_list::AsOf;
+use crate::performance::ingest::{cursor_and_time, CONCERNED_QUERY};
 use crate::performance::StructureCache;
 use crate::{calendar, Cursor, StoreError};
 
@@ -282,15 +283,11 @@ impl CaseIngestor {
                 stored.insert(key, found);
             }
             let concerned: Vec<&str> = rows.iter().map(|r| r.department.as_str()).collect();
-            sqlx::query(
-                "INSERT INTO event_departments (department_id, transaction_id, position) \
-                 SELECT u.d, pg_current_xact_id(), u.p \
-                 FROM UNNEST($1::text[], $2::bigint[]) AS u(d, p)",
-            )
-            .bind(&concerned)
-            .bind(&positions)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(CONCERNED_QUERY)
+                .bind(&concerned)
+                .bind(&positions)
+                .execute(&mut *tx)
+                .await?;
         }
 
         // The heads the batch leaves; placeholders of cases that stored nothing go.
@@ -427,15 +424,4 @@ fn row(
         metadata: serde_json::to_string(&map)?,
         department: input.department_id.as_str().to_owned(),
     })
-}
-
-fn cursor_and_time(row: &sqlx::postgres::PgRow) -> Result<(Cursor, DateTime<Utc>), StoreError> {
-    let txid: String = row.try_get("txid")?;
-    Ok((
-        Cursor::new(
-            txid.parse().map_err(|_| StoreError::InvalidCursor)?,
-            row.try_get("position")?,
-        ),
-        row.try_get("recorded_at")?,
-    ))
 }

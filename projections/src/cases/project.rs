@@ -8,10 +8,10 @@ use std::collections::{HashMap, HashSet};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use dutyledger_domain::case::{self as domain, CaseEvent};
-use dutyledger_domain::values::DepartmentLevel;
 use serde::Deserialize;
 use sqlx::{PgConnection, Row};
 
+use crate::performance::project::level_code;
 use crate::projector::Projection;
 use crate::{StoreError, StoredEvent};
 
@@ -103,14 +103,6 @@ struct Version {
     working_seconds: Option<i64>,
     /// Loaded from the table (its `known_to` is to be set there), not made in this batch.
     stored: bool,
-}
-
-fn level_code(l: DepartmentLevel) -> &'static str {
-    match l {
-        DepartmentLevel::City => "City",
-        DepartmentLevel::County => "County",
-        DepartmentLevel::Township => "Township",
-    }
 }
 
 fn decode(event: &StoredEvent) -> Result<CaseEvent, StoreError> {

@@ -40,10 +40,10 @@ pub const ORIGINALS_QUERY: &str = "SELECT e.aggregate_id, e.transaction_id::text
      JOIN events e ON e.aggregate_type = (SELECT $1::text) AND e.aggregate_id = u.id \
                     AND e.sequence = 1";
 
-/// Records the departments of the events this transaction inserted (`$1`: the departments,
+/// Records the departments of the events this transaction inserted (records and case events) (`$1`: the departments,
 /// `$2`: the events' positions, pairwise). The events were written by this transaction, so
 /// their transaction id is its own.
-const CONCERNED_QUERY: &str =
+pub(crate) const CONCERNED_QUERY: &str =
     "INSERT INTO event_departments (department_id, transaction_id, position) \
      SELECT u.d, pg_current_xact_id(), u.p FROM UNNEST($1::text[], $2::bigint[]) AS u(d, p)";
 
@@ -298,7 +298,9 @@ impl Ingestor {
     }
 }
 
-fn cursor_and_time(row: &sqlx::postgres::PgRow) -> Result<(Cursor, DateTime<Utc>), StoreError> {
+pub(crate) fn cursor_and_time(
+    row: &sqlx::postgres::PgRow,
+) -> Result<(Cursor, DateTime<Utc>), StoreError> {
     let txid: String = row.try_get("txid")?;
     Ok((
         Cursor::new(

@@ -10,8 +10,8 @@
 //!
 //! Table: [`ROLLUPS`] (see `migrations/0007_performance.sql`).
 
-mod ingest;
-mod project;
+pub(crate) mod ingest;
+pub(crate) mod project;
 pub mod query;
 mod structure;
 

@@ -79,8 +79,14 @@ pub(crate) fn month_of(day: NaiveDate) -> NaiveDate {
 
 /// The level as stored in rollups (`City`, `County`, `Township`).
 pub(crate) fn level_text(record: &WorkRecord) -> &'static str {
+    level_code(record.level)
+}
+
+/// A level as read models store it (`City`, `County`, `Township`): the rollups and the cases
+/// read model.
+pub(crate) fn level_code(level: dutyledger_domain::values::DepartmentLevel) -> &'static str {
     use dutyledger_domain::values::DepartmentLevel;
-    match record.level {
+    match level {
         DepartmentLevel::City => "City",
         DepartmentLevel::County => "County",
         DepartmentLevel::Township => "Township",
